@@ -1,0 +1,104 @@
+"""Tables of a run (DESIGN.md §7) and their atomic writing.
+
+``run_tables(model)`` turns a finished model into three pandas tables:
+``metrics`` (tidy: step, metric, value), ``agents`` (one row per actor at the
+end) and ``agreements`` (the ledger, one row per event), plus ``agent_steps``
+(per actor and step: degree, memberships, agreements by domain).  Every file
+is written to a temporary name in the same folder and renamed, so a crash
+never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from model.scenario import DOMAINS
+
+
+def metrics_table(model) -> pd.DataFrame:
+    wide = model.datacollector.get_model_vars_dataframe()
+    wide.index = range(len(wide))
+    wide.index.name = "step"
+    tidy = wide.reset_index().melt(id_vars="step", var_name="metric", value_name="value")
+    tidy["value"] = tidy["value"].astype(float)
+    return tidy.sort_values(["step", "metric"], kind="stable").reset_index(drop=True)
+
+
+def agents_table(model) -> pd.DataFrame:
+    a = model.actors
+    rows = []
+    for agent in model.subnationals + model.nationals + model.networks:
+        i = agent.index
+        row = {
+            "actor_id": agent.actor_id, "name": agent.name, "type": agent.type_name, "kind": agent.kind,
+            "country": agent.country, "population": int(a.population[i]),
+            "lat": float(a.lat[i]), "lon": float(a.lon[i]), "gdp": float(a.gdp[i]),
+            "autonomy": float(a.autonomy[i]), "assertiveness": float(a.assertiveness[i]),
+            "capacity": float(a.capacity[i]), "profile": float(a.profile[i]),
+            "degree": int(a.degree[i]),
+            "memberships": [model.networks[m].actor_id for m in model.memberships_of(i)],
+            "members": len(agent.members) if agent.type_name == "network" else 0,
+        }
+        row.update({f"agreements_{d}": int(a.by_domain[i, k]) for k, d in enumerate(DOMAINS)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def agreements_table(model) -> pd.DataFrame:
+    ids = [agent.actor_id for agent in model.subnationals + model.nationals + model.networks]
+    records = [{
+        "step": e.step, "event": e.event, "agreement_id": e.agreement_id, "kind": e.kind,
+        "domain": e.domain, "parties": [ids[p] for p in e.parties],
+        "actor_id": ids[e.actor] if e.actor is not None else None, "detail": e.detail,
+    } for e in model.ledger.events]
+    table = pd.DataFrame(records, columns=["step", "event", "agreement_id", "kind", "domain",
+                                           "parties", "actor_id", "detail"])
+    table["agreement_id"] = table["agreement_id"].astype("Int64")
+    return table
+
+
+def agent_steps_table(model) -> pd.DataFrame:
+    table = model.datacollector.get_agenttype_vars_dataframe(type(model.subnationals[0])).reset_index()
+    ids = {agent.unique_id: agent.actor_id for agent in model.subnationals}
+    table["actor_id"] = table["AgentID"].map(ids)
+    table = table.rename(columns={"Step": "step"}).drop(columns=["AgentID"])
+    table["step"] = table["step"].astype(int)
+    return table[["step", "actor_id"] + [c for c in table.columns if c not in ("step", "actor_id")]]
+
+
+def run_tables(model) -> dict[str, pd.DataFrame]:
+    return {"metrics": metrics_table(model), "agents": agents_table(model),
+            "agreements": agreements_table(model), "agent_steps": agent_steps_table(model)}
+
+
+def write_atomic(path: Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_parquet(table: pd.DataFrame, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: table.to_parquet(tmp, index=False))
+
+
+def write_json(data: dict, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True)))
+
+
+def write_text(text: str, path: Path) -> Path:
+    return write_atomic(path, lambda tmp: tmp.write_text(text))

@@ -1,0 +1,143 @@
+"""The actors of city diplomacy as Mesa agents (DESIGN.md §2).
+
+Agents are real Mesa agents with readable behaviour; their numeric state lives
+in the model's column table (``model.actors``, one row per actor) so that the
+inner loops stay vectorised at world scale.  Attribute access on an agent reads
+its row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from model.scenario import DOMAINS, NationalSpec, NetworkSpec, SubnationalSpec
+
+if TYPE_CHECKING:
+    from model.model import DiplomacyModel
+
+
+def _column(name: str, doc: str) -> property:
+    def get(self):
+        return self.model.actors.__dict__[name][self.index].item()
+    return property(get, doc=doc)
+
+
+class Actor(mesa.Agent):
+    """An actor with a stable string id and a row in the model's actor table."""
+
+    type_name = ""
+    model: DiplomacyModel
+
+    def __init__(self, model: DiplomacyModel, actor_id: str, name: str, index: int):
+        super().__init__(model)
+        self.actor_id = actor_id
+        self.name = name
+        self.index = index
+
+    population = _column("population", "Inhabitants.")
+    gdp = _column("gdp", "Gross product, billion USD.")
+    lat = _column("lat", "Latitude, degrees.")
+    lon = _column("lon", "Longitude, degrees.")
+    profile = _column("profile", "International visibility.")
+    degree = _column("degree", "Agreements in force (bilateral and state relations).")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.actor_id!r})"
+
+
+class SubnationalGovernment(Actor):
+    """A city or region with its own foreign relations: São Paulo, the Generalitat, Quebec...
+
+    Each month it makes about capacity/12 proposals (Poisson); a proposal picks
+    a domain by its interests, K candidates by the partner rule, and the
+    candidate it values most among those who value it back (mutual consent).
+    """
+
+    type_name = "subnational"
+
+    def __init__(self, model: DiplomacyModel, spec: SubnationalSpec, index: int):
+        super().__init__(model, spec.id, spec.name, index)
+        self.kind = spec.kind
+        self.country = spec.country
+
+    autonomy = _column("autonomy", "Room its constitution leaves for foreign relations, in [0, 1].")
+    assertiveness = _column("assertiveness", "Probability of signing despite a veto, in [0, 1].")
+    capacity = _column("capacity", "New agreements it can sign a year.")
+
+    @property
+    def memberships(self) -> list[str]:
+        return [self.model.networks[m].actor_id for m in self.model.memberships_of(self.index)]
+
+    def propose(self) -> None:
+        """Make one proposal, if there is room this year and a willing partner."""
+        m = self.model
+        if not m.has_room(self.index):
+            return
+        domain = m.draw_domain(self.index)
+        candidates = m.rules.partner.choose(m, self.index)
+        m.offer(self.index, candidates, domain, kind="bilateral")
+
+
+class NationalGovernment(Actor):
+    """A national government: overseer of its subnationals and a diplomat itself.
+
+    It approves or vetoes its subnationals' agreements through the oversight
+    rule, and signs its own treaties with foreign nations and formal relations
+    with foreign subnationals (São Paulo state with the UK and the US).
+    """
+
+    type_name = "national"
+
+    def __init__(self, model: DiplomacyModel, spec: NationalSpec, index: int):
+        super().__init__(model, spec.id, spec.name, index)
+        self.kind = "national"
+        self.country = spec.country
+        self.capital = spec.capital
+        self.stance = spec.stance
+        self.reserved = {DOMAINS.index(d) for d in spec.reserved_domains}
+        self.agenda_domains = {DOMAINS.index(d) for d, w in spec.agenda.items() if w > 0}
+        self.treaties_per_year = spec.treaties_per_year
+
+    def propose(self) -> None:
+        """Offer a treaty to foreign nations or a state relation to foreign subnationals."""
+        m = self.model
+        if not m.has_room(self.index):
+            return
+        domain = m.draw_domain(self.index)
+        nations = m.foreign_nations(self.index, m.rules.partner.candidates)
+        subnationals = m.rules.partner.choose(m, self.index)
+        m.offer(self.index, np.concatenate([nations, subnationals]), domain, kind=None)
+
+
+class CityNetwork(Actor):
+    """A city network: UCLG, ICLEI, Eurocities, the Committee of the Regions.
+
+    Each month it invites eligible cities (scope, kinds, cap) through the
+    networks rule; members gain utility with each other (β_net).
+    """
+
+    type_name = "network"
+
+    def __init__(self, model: DiplomacyModel, spec: NetworkSpec, index: int, column: int,
+                 eligible: np.ndarray):
+        super().__init__(model, spec.id, spec.name, index)
+        self.kind = "network"
+        self.country = ""
+        self.column = column
+        self.focus = np.array([DOMAINS.index(d) for d in spec.focus], dtype=np.int64)
+        self.member_cap = spec.member_cap
+        self.fee = spec.fee
+        self.recruitment_rate = spec.recruitment_rate
+        self.eligible = eligible
+        self.members: set[int] = set()
+
+    def step(self) -> None:
+        rule = self.model.rules.networks
+        invitees = rule.invitees(self.model, self)
+        if len(invitees):
+            for i in invitees[rule.accepts(self.model, self, invitees)]:
+                if len(self.members) < self.member_cap:
+                    self.model.join(int(i), self)

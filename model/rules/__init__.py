@@ -1,0 +1,51 @@
+"""The model's rules, each a small class registered by name (DESIGN.md §4).
+
+``build_rules({"partner": {"name": "gravity", "alpha": 1.0}, ...}, where)``
+turns plain configuration into a ``RuleSet``; groups left out take their
+default rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from model.rules.expiry import EXPIRY_RULES, GeometricTerm
+from model.rules.networks import NETWORK_RULES, InterestRecruitment
+from model.rules.oversight import OVERSIGHT_RULES, SupervisoryOversight
+from model.rules.partner import PARTNER_RULES, GravityPartner
+from model.rules.utility import UTILITY_RULES, MutualConsentUtility
+from model.validation import SchemaError
+
+REGISTRIES = {r.group: r for r in (PARTNER_RULES, UTILITY_RULES, OVERSIGHT_RULES,
+                                   NETWORK_RULES, EXPIRY_RULES)}
+
+
+@dataclass
+class RuleSet:
+    """One rule per group; the defaults are the design's defaults."""
+
+    partner: Any = field(default_factory=GravityPartner)
+    utility: Any = field(default_factory=MutualConsentUtility)
+    oversight: Any = field(default_factory=SupervisoryOversight)
+    networks: Any = field(default_factory=InterestRecruitment)
+    expiry: Any = field(default_factory=GeometricTerm)
+
+
+def build_rules(config: dict[str, Any] | None, where: str) -> RuleSet:
+    """Build a RuleSet from ``{group: {"name": rule, **params}}``; SchemaError on any misfit."""
+    config = config or {}
+    unknown = sorted(set(config) - set(REGISTRIES))
+    if unknown:
+        raise SchemaError(where, f"rules.{unknown[0]}", config[unknown[0]],
+                          "rule groups " + ", ".join(REGISTRIES))
+    rules = RuleSet()
+    for group, spec in config.items():
+        if not isinstance(spec, dict) or "name" not in spec:
+            raise SchemaError(where, f"rules.{group}", spec, "a mapping with a 'name' and its parameters")
+        params = {k: v for k, v in spec.items() if k != "name"}
+        setattr(rules, group, REGISTRIES[group].create(spec["name"], params, where))
+    return rules
+
+
+__all__ = ["RuleSet", "build_rules", "REGISTRIES"]

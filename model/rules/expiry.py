@@ -1,0 +1,42 @@
+"""Agreement expiry: how many months a newly signed agreement stays in force.
+
+Twinning and cooperation agreements between cities are mostly signed for a
+fixed term and often lapse unrenewed (Zelinsky, W. (1991). The twinning of the
+world: sister cities in geographic and historical perspective. Annals of the
+Association of American Geographers 81(1), 1–31).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from model.rules.registry import Registry
+from model.validation import bounds
+
+if TYPE_CHECKING:
+    from model.model import DiplomacyModel
+
+EXPIRY_RULES = Registry("expiry")
+
+
+@EXPIRY_RULES.register("fixed")
+@dataclass
+class FixedTerm:
+    """Every agreement lasts ``months``."""
+
+    months: int = field(default=48, metadata=bounds(1))
+
+    def duration(self, model: DiplomacyModel) -> int:
+        return self.months
+
+
+@EXPIRY_RULES.register("geometric")
+@dataclass
+class GeometricTerm:
+    """Each month an agreement lapses with probability 1/``mean_months`` (memoryless terms)."""
+
+    mean_months: float = field(default=48.0, metadata=bounds(1))
+
+    def duration(self, model: DiplomacyModel) -> int:
+        return int(model.rng.geometric(1.0 / self.mean_months))

@@ -1,0 +1,86 @@
+"""National oversight: a government approves or vetoes its subnational's agreement.
+
+Applied to each subnational side of an agreement by its own national
+government (DESIGN.md §4).  Domains a government reserves (defence, security)
+are always vetoed, whatever the rule.  What a vetoed actor then does
+(sign anyway, making the agreement *contested*) is decided by the model from
+the actor's assertiveness, not by these rules.
+
+The three regimes follow the federalism-and-paradiplomacy literature's range
+from permissive to controlling central states: Soldatos, P. (1990). An
+explanatory framework for the study of federated states as foreign-policy
+actors; Duchacek, I. (1990). Perforated sovereignties; and, for China's
+supervised city diplomacy, d'Hooghe, I. (2014). China's Public Diplomacy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from model.rules.registry import Registry
+from model.validation import bounds
+
+if TYPE_CHECKING:
+    from model.model import DiplomacyModel
+
+OVERSIGHT_RULES = Registry("oversight")
+
+
+class _Oversight:
+    """Reserved domains are always vetoed; otherwise ``decide``."""
+
+    def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
+        government = model.government_of(actor)
+        if domain in government.reserved:
+            return False
+        return self.decide(model, government, actor, partner, domain)
+
+    def decide(self, model, government, actor: int, partner: int, domain: int) -> bool:
+        raise NotImplementedError
+
+
+@OVERSIGHT_RULES.register("permissive")
+@dataclass
+class PermissiveOversight(_Oversight):
+    """Everything but reserved domains passes (Brasília's transfer of foreign relations to São Paulo)."""
+
+    def decide(self, model, government, actor, partner, domain) -> bool:
+        return True
+
+
+@OVERSIGHT_RULES.register("supervisory")
+@dataclass
+class SupervisoryOversight(_Oversight):
+    """P(approve) = stance + (1 − stance)·autonomy_i, scaled by the relation between the two nations.
+
+    The scaling is min(1, 1 + relation): neutral or friendly relations keep the
+    probability, hostile ones lower it linearly, and a relation at or below
+    ``hostile_below`` is a veto.
+    """
+
+    hostile_below: float = field(default=-0.5, metadata=bounds(-1, 1))
+
+    def decide(self, model, government, actor, partner, domain) -> bool:
+        relation = model.relation(actor, partner)
+        if relation <= self.hostile_below:
+            return False
+        p = government.stance + (1.0 - government.stance) * model.actors.autonomy[actor]
+        return model.random.random() < p * min(1.0, 1.0 + relation)
+
+
+@OVERSIGHT_RULES.register("restrictive")
+@dataclass
+class RestrictiveOversight(_Oversight):
+    """Approve only domains on the national agenda, with partners in friendly nations.
+
+    Shanghai under Beijing: city diplomacy allowed where it serves the
+    country's own agenda (Expo 2010, the national image) and its friends.
+    A government with an empty agenda approves no domain.
+    """
+
+    friendly_from: float = field(default=0.25, metadata=bounds(-1, 1))
+    """A nation is friendly when the relation is at least this."""
+
+    def decide(self, model, government, actor, partner, domain) -> bool:
+        return domain in government.agenda_domains and model.relation(actor, partner) >= self.friendly_from

