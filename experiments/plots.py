@@ -19,6 +19,7 @@ from matplotlib import patheffects  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from experiments.outputs import write_atomic  # noqa: E402
 
@@ -41,6 +42,8 @@ EVENT_COLOURS = {"signed": "#2ca02c", "vetoed": "#d62728", "contested": "#ff7f0e
 LIVE_EVENTS = ("signed", "contested")
 END_EVENTS = ("expired", "withdrawn")
 N_LABELS = 15
+CHAR_DEG, LINE_DEG = 2.0, 3.8  # rough size of a map label character / line, in degrees
+LABEL_STYLES = {"national": {"style": "italic"}, "network": {"weight": "bold"}}
 
 
 def plot_run(metrics: pd.DataFrame, agents: pd.DataFrame, agreements: pd.DataFrame,
@@ -65,6 +68,7 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 
 
 def _suptitle(text: str, title: str) -> str:
+    """Plot title, with the run title on a second line."""
     return f"{text}\n{title}" if title else text
 
 
@@ -79,6 +83,12 @@ def _domain_order(domains) -> list[str]:
     """Known domains in canonical order, then any others alphabetically."""
     known = [d for d in DOMAIN_COLOURS if d in set(domains)]
     return known + sorted(set(domains) - set(known))
+
+
+def _month_axis(ax) -> None:
+    """Whole-month ticks and a light grid."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
 
 
 def plot_agreements_by_domain(metrics: pd.DataFrame, title: str = "") -> plt.Figure:
@@ -98,7 +108,7 @@ def plot_agreements_by_domain(metrics: pd.DataFrame, title: str = "") -> plt.Fig
         ax.set_xlim(wide.index.min(), wide.index.max())
     ax.set(xlabel="month", ylabel="agreements in force",
            title=_suptitle("Agreements in force by domain (stacked)", title))
-    ax.grid(alpha=0.3)
+    _month_axis(ax)
     return fig
 
 
@@ -120,7 +130,7 @@ def plot_signed_vetoed_contested(metrics: pd.DataFrame, title: str = "") -> plt.
     ax.text(0, -0.16, "signed: concluded with every required approval · vetoed: a national government "
             "vetoed one subnational side · contested: signed despite a veto",
             transform=ax.transAxes, fontsize=8, color="0.3", va="top")
-    ax.grid(alpha=0.3)
+    _month_axis(ax)
     return fig
 
 
@@ -200,36 +210,52 @@ def _label_rows(agents: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([net, nat, sub])
 
 
+def _label_spot(lon: float, lat: float, width: float, placed: list) -> tuple[float, float]:
+    """First free label position near (lon, lat): right or left of it, then a line lower or higher."""
+    for dy in (0, -1, 1, -2, 2, -3, 3):
+        for x in (lon + 1.5, lon - 1.5 - width):
+            y = lat - 1.0 + dy * LINE_DEG
+            clash = any(x < right and left < x + width and abs(y - base) < LINE_DEG
+                        for left, right, base in placed)
+            if x + width <= 180 and not clash:
+                return x, y
+    return lon + 1.5, lat - 1.0
+
+
 def _draw_labels(ax, agents: pd.DataFrame) -> None:
-    """Name the most connected actors, nudging labels down to avoid overlaps."""
-    placed: list[tuple[float, float]] = []
+    """Name the most connected actors, placing labels where they do not overlap."""
+    placed: list[tuple[float, float, float]] = []  # (left, right, baseline) in degrees
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     for row in _label_rows(agents).itertuples():
-        x, y = row.lon + 1.5, row.lat + 1.5
-        while any(abs(x - px) < 18 and abs(y - py) < 3.5 for px, py in placed):
-            y -= 3.5
-        placed.append((x, y))
         name = row.name.removeprefix("Government of ")
+        width = CHAR_DEG * len(name)
+        x, y = _label_spot(row.lon, row.lat, width, placed)
+        placed.append((x, x + width, y))
+        moved = abs(y - row.lat) > LINE_DEG
         ax.annotate(name, (row.lon, row.lat), (x, y), fontsize=7.5, zorder=5, path_effects=halo,
-                    arrowprops=dict(arrowstyle="-", color="0.4", lw=0.5) if y < row.lat else None)
+                    **LABEL_STYLES.get(row.type, {}),
+                    arrowprops=dict(arrowstyle="-", color="0.4", lw=0.5, shrinkA=0) if moved else None)
 
 
 def _map_legends(ax, domains: list[str]) -> None:
-    """Domain legend (edges) lower left, actor and status legend lower right."""
+    """Domain legend (edges) and actor/status legend, side by side below the map."""
     domain_handles = [Line2D([], [], color=DOMAIN_COLOURS.get(d, OTHER_COLOUR), lw=2, label=d) for d in domains]
     if domain_handles:
-        ax.add_artist(ax.legend(handles=domain_handles, title="agreement domain", loc="lower left",
-                                fontsize=7, title_fontsize=8, framealpha=0.85))
+        ax.add_artist(ax.legend(handles=domain_handles, title="agreement domain", loc="upper left",
+                                bbox_to_anchor=(0, -0.1), ncol=4, fontsize=8, title_fontsize=8))
     marker_only = dict(color="none", markeredgecolor="black", linestyle="none")
     actor_handles = [
-        Line2D([], [], marker="o", markerfacecolor="#37474f", alpha=0.6, label="city (area ∝ population)", **marker_only),
+        Line2D([], [], marker="o", markerfacecolor="#37474f", alpha=0.6, label="city (area ∝ population)",
+               **marker_only),
         Line2D([], [], marker="o", markerfacecolor="none", label="region", **marker_only),
         Line2D([], [], marker="s", markerfacecolor="white", label="national government (capital)", **marker_only),
-        Line2D([], [], marker="*", markerfacecolor="gold", markersize=12, label="city network (seat)", **marker_only),
+        Line2D([], [], marker="*", markerfacecolor="gold", markersize=12, label="city network (seat)",
+               **marker_only),
         Line2D([], [], color="0.3", lw=1, label="agreement in force"),
         Line2D([], [], color="0.3", lw=1, linestyle=(0, (4, 2)), label="contested (signed despite veto)"),
     ]
-    ax.legend(handles=actor_handles, loc="lower right", fontsize=7, framealpha=0.85)
+    ax.legend(handles=actor_handles, title="actors and agreements", loc="upper right",
+              bbox_to_anchor=(1, -0.1), ncol=2, fontsize=8, title_fontsize=8)
 
 
 def plot_world_map(agents: pd.DataFrame, agreements: pd.DataFrame, title: str = "") -> plt.Figure:

@@ -1,0 +1,57 @@
+# City diplomacy ABM — set-up and common tasks.
+#   make run    create .venv, install, run the default (article) scenario
+#   make test   create .venv, install, run the test suite
+# Needs Python >= 3.12: found on PATH first, then among pyenv's installed versions.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: run test test-fast app sweep bench clean help
+
+help:
+	@echo "make run    - run the default scenario (outputs under outputs/)"
+	@echo "make test   - run the whole test suite"
+	@echo "make clean  - remove .venv and outputs"
+
+$(STAMP): pyproject.toml
+	@set -e; \
+	find_python() { \
+	  for c in python3.14 python3.13 python3.12 python3 python; do \
+	    p=$$(command -v $$c 2>/dev/null) || continue; \
+	    "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; return; }; \
+	  done; \
+	  roots="$${PYENV_ROOT:-}"; command -v pyenv >/dev/null 2>&1 && roots="$$roots $$(pyenv root)"; \
+	  for r in $$roots $$HOME/.pyenv; do \
+	    for p in $$(ls -d "$$r"/versions/3.* 2>/dev/null | sort -V -r); do \
+	      for b in "$$p"/bin/python3; do \
+	        [ -x "$$b" ] && "$$b" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$b"; return; }; \
+	      done; \
+	    done; \
+	  done; \
+	}; \
+	PYTHON=$$(find_python); \
+	if [ -z "$$PYTHON" ]; then \
+	  echo "error: Python >= 3.12 is needed and none was found on PATH or in pyenv." >&2; \
+	  echo "Install one, e.g. 'pyenv install 3.12' or 'apt-get install python3.12 python3.12-venv', then run make again." >&2; \
+	  exit 2; \
+	fi; \
+	echo "Using $$PYTHON ($$($$PYTHON --version))"; \
+	[ -x $(PY) ] || "$$PYTHON" -m venv $(VENV); \
+	$(PY) -m pip install --quiet --upgrade pip; \
+	$(PY) -m pip install --quiet -e ".[dev]"; \
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m experiments.run $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow" $(ARGS)
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis
