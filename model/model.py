@@ -79,6 +79,7 @@ class DiplomacyModel(mesa.Model):
         self._build(scenario)
         for spec in scenario.agreements:
             self._sign_initial(spec)
+        self.ledger.start_step()  # initial agreements belong to the past, not to step 0's tally
         self.datacollector = mesa.DataCollector(
             model_reporters=metrics.model_reporters(self),
             agenttype_reporters={SubnationalGovernment: metrics.AGENT_REPORTERS},
