@@ -53,5 +53,14 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" $(ARGS)
 
+app: $(STAMP)
+	$(PY) -m solara run model/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production --no-open
+
+sweep: $(STAMP)
+	$(PY) -m experiments.sweep $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m experiments.bench $(ARGS)
+
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis
