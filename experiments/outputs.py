@@ -3,7 +3,7 @@
 ``run_tables(model)`` turns a finished model into three pandas tables:
 ``metrics`` (tidy: step, metric, value), ``agents`` (one row per actor at the
 end) and ``agreements`` (the ledger, one row per event), plus ``agent_steps``
-(per actor and step: degree, memberships, agreements by domain).  Every file
+(per actor and step: degree, memberships, agreements by domain, recorded as changes).  Every file
 is written to a temporary name in the same folder and renamed, so a crash
 never leaves a half-written file.
 """
@@ -16,8 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
+from model.metrics import PANEL_COLUMNS
 from model.scenario import DOMAINS
 
 
@@ -64,12 +66,16 @@ def agreements_table(model) -> pd.DataFrame:
 
 
 def agent_steps_table(model) -> pd.DataFrame:
-    table = model.datacollector.get_agenttype_vars_dataframe(type(model.subnationals[0])).reset_index()
-    ids = {agent.unique_id: agent.actor_id for agent in model.subnationals}
-    table["actor_id"] = table["AgentID"].map(ids)
-    table = table.rename(columns={"Step": "step"}).drop(columns=["AgentID"])
-    table["step"] = table["step"].astype(int)
-    return table[["step", "actor_id"] + [c for c in table.columns if c not in ("step", "actor_id")]]
+    """Per-actor values by step, as changes: a row when any value of the actor changed.
+
+    Step 0 has every subnational; forward-fill per actor for the full panel.
+    """
+    steps, rows, values = model.datacollector.actor_panel()
+    ids = np.array([agent.actor_id for agent in model.subnationals], dtype=object)
+    table = pd.DataFrame(values, columns=list(PANEL_COLUMNS))
+    table.insert(0, "actor_id", ids[rows])
+    table.insert(0, "step", steps.astype(np.int64))
+    return table
 
 
 def run_tables(model) -> dict[str, pd.DataFrame]:

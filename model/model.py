@@ -24,7 +24,7 @@ from model import metrics
 from model.agents import Actor, CityNetwork, NationalGovernment, SubnationalGovernment
 from model.agreements import Agreement, Ledger
 from model.rules import RuleSet
-from model.scenario import CONTINENTS, DOMAINS, Scenario, capital_location, continent_of
+from model.scenario import DOMAINS, Scenario, capital_location, in_scope
 
 EARTH_RADIUS_KM = 6371.0
 MIN_GDP = 1e-6  # billion USD; keeps the economic term finite for actors without a figure
@@ -54,9 +54,9 @@ class ActorTable:
         self.degree = np.zeros(n, dtype=np.int64)
         self.signed_this_year = np.zeros(n, dtype=np.int64)
         self.by_domain = np.zeros((n, len(DOMAINS)), dtype=np.int64)
-        self._lat_rad = np.radians(self.lat)
-        self._lon_rad = np.radians(self.lon)
-        self._cos_lat = np.cos(self._lat_rad)
+        lat, lon = np.radians(self.lat), np.radians(self.lon)
+        self.unit_xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+        """Positions on the unit sphere, for chord-based great-circle distances."""
 
 
 class DiplomacyModel(mesa.Model):
@@ -80,10 +80,7 @@ class DiplomacyModel(mesa.Model):
         for spec in scenario.agreements:
             self._sign_initial(spec)
         self.ledger.start_step()  # initial agreements belong to the past, not to step 0's tally
-        self.datacollector = mesa.DataCollector(
-            model_reporters=metrics.model_reporters(self),
-            agenttype_reporters={SubnationalGovernment: metrics.AGENT_REPORTERS},
-        )
+        self.datacollector = metrics.DiplomacyCollector(metrics.model_reporters(self))
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
@@ -162,15 +159,8 @@ class DiplomacyModel(mesa.Model):
 
     def _eligible(self, spec) -> np.ndarray:
         """Subnationals a network may recruit: inside its scope and of an admitted kind."""
-        scope = set(spec.scope)
-        keep = []
-        for agent in self.subnationals:
-            if agent.kind not in spec.member_kinds:
-                continue
-            if scope and agent.country not in scope and continent_of(agent.country) not in scope:
-                continue
-            keep.append(agent.index)
-        return np.array(keep, dtype=np.int64)
+        return np.array([agent.index for agent in self.subnationals
+                         if in_scope(spec, agent.country, agent.kind)], dtype=np.int64)
 
     def _sign_initial(self, spec) -> None:
         parties = tuple(self.by_id[p].index for p in spec.parties)
@@ -189,12 +179,10 @@ class DiplomacyModel(mesa.Model):
         return self.steps
 
     def distance_km(self, i: int, js: np.ndarray) -> np.ndarray:
-        """Great-circle (haversine) distance from actor i to each of js."""
-        a = self.actors
-        dlat = a._lat_rad[js] - a._lat_rad[i]
-        dlon = a._lon_rad[js] - a._lon_rad[i]
-        h = np.sin(dlat / 2) ** 2 + a._cos_lat[i] * a._cos_lat[js] * np.sin(dlon / 2) ** 2
-        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        """Great-circle distance from actor i to each of js: 2R·arcsin(chord / 2) on the unit sphere."""
+        xyz = self.actors.unit_xyz
+        chord = np.sqrt(((xyz[js] - xyz[i]) ** 2).sum(axis=1))
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2, 1.0))
 
     def common_memberships(self, i: int, js: np.ndarray) -> np.ndarray:
         m = self.actors.membership
@@ -225,11 +213,10 @@ class DiplomacyModel(mesa.Model):
 
     def draw_domain(self, i: int) -> int:
         """A domain drawn in proportion to i's interests times the domains' current salience."""
-        w = self.actors.interests[i] * self.salience
-        total = w.sum()
-        if total <= 0:
-            return int(self.rng.integers(len(DOMAINS)))
-        return int(np.searchsorted(np.cumsum(w), self.rng.random() * total, side="right").clip(max=len(w) - 1))
+        w = (self.actors.interests[i] * self.salience).tolist()
+        if sum(w) <= 0:
+            return self.random.randrange(len(DOMAINS))
+        return self.random.choices(range(len(DOMAINS)), weights=w)[0]
 
     def is_subnational(self, i: int) -> bool:
         return i < len(self.subnationals)

