@@ -13,10 +13,11 @@ import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from model import RuleSet, Scenario, SchemaError, build_rules, scenario_from_data, with_background
 from model.validation import bounds, load
@@ -72,12 +73,13 @@ def user_errors() -> Iterator[None]:
 
 
 def _source_of(field_path: str, overrides: list[str], default: str) -> str:
-    """The override that set ``field_path`` (or a parent of it), else ``default``."""
+    """The override that set ``field_path`` (the most specific one), else ``default``."""
+    matches = []
     for text in overrides:
-        key = text.split("=", 1)[0].lstrip("+~")
+        key = text.split("=", 1)[0].lstrip("+~").replace("/", ".")
         if field_path == key or field_path.startswith(key + ".") or key.startswith(field_path + "."):
-            return f"override '{text}'"
-    return default
+            matches.append((field_path == key, len(key), text))
+    return f"override '{max(matches)[2]}'" if matches else default
 
 
 def _config_file_of(field_path: str, cfg: DictConfig) -> str:
@@ -123,8 +125,12 @@ def load_scenario(path: Path, min_population: int | None = None) -> Scenario:
 
 @functools.lru_cache(maxsize=8)
 def _load_scenario_cached(path: str, stamp: int | None, min_population: int | None) -> Scenario:
-    scenario = scenario_from_data(read_yaml(Path(path), "file"), path)
-    return with_background(scenario, min_population)
+    scenario = with_background(scenario_from_data(read_yaml(Path(path), "file"), path), min_population)
+    if not scenario.subnationals:  # nothing could ever propose an agreement (and the outputs need one)
+        raise SchemaError(path, "subnationals", [],
+                          "at least one city or region: listed in the file, or background cities "
+                          "(background.enabled: true)")
+    return scenario
 
 
 def scenario_path(settings: RunSettings) -> Path:
@@ -136,7 +142,12 @@ def scenario_path(settings: RunSettings) -> Path:
 
 def prepare(cfg: DictConfig, overrides: list[str]) -> RunSetup:
     """Validate a composed config and build the scenario and rules it names."""
-    resolved = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        resolved = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as err:  # an interpolation such as ${nope} or ${oc.env:UNSET}
+        key = str(getattr(err, "full_key", "") or "")
+        raise SchemaError(_source_of(key, overrides, "command line"), key, _raw_value(cfg, key),
+                          "an interpolation that resolves (" + _first_line(err) + ")") from None
     resolved.pop("hydra", None)
     try:
         settings = load(RunSettings, resolved, "config")
@@ -148,51 +159,109 @@ def prepare(cfg: DictConfig, overrides: list[str]) -> RunSetup:
     return RunSetup(settings=settings, scenario=scenario, rules=rules, resolved=resolved)
 
 
+def _raw_value(cfg: DictConfig, key: str) -> Any:
+    """The unresolved value at dotted ``key`` (e.g. the text '${nope}'), or None."""
+    node: Any = OmegaConf.to_container(cfg, resolve=False)
+    for part in key.split(".") if key else []:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
 # ------------------------------------------------------------------ command line
 
 
-def _hydra_free(argv: list[str]) -> list[str]:
-    """The overrides of a command line, without Hydra's own flags and settings."""
-    return [a for a in argv if not a.startswith("-") and not a.startswith(("hydra.", "hydra/", "+hydra"))]
-
-
-def check_command_line(argv: list[str], config_name: str = "config") -> None:
-    """Compose the config for every job a command line describes and validate it.
+def check_command_line(argv: list[str], config_name: str = "config",
+                       validate: Callable[[DictConfig, list[str]], Any] = prepare) -> list[str]:
+    """Compose the config for every job a command line describes and validate it with ``validate``.
 
     Runs before Hydra takes over, so that a bad override ends with one line
-    and exit code 2 instead of Hydra's multi-line report.
+    and exit code 2 instead of Hydra's multi-line report.  Hydra's own flags
+    (``--multirun``, ``--cfg job``, ``--config-name``...) are read with Hydra's
+    own argument parser; overrides of Hydra's settings (``hydra.run.dir=...``)
+    are composed and checked like the others.  Returns the command line with
+    the flags before the overrides (Hydra refuses a flag between overrides).
     """
-    from hydra import compose, initialize_config_dir
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra._internal.utils import get_args_parser
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    overrides = _hydra_free(argv)
+    args, rest = get_args_parser().parse_known_args(argv)
+    overrides = list(args.overrides) + [a for a in rest if not a.startswith("-")]
+    config_name = args.config_name or config_name
+    for text in overrides:
+        _check_group_choice(text)
+    parser = OverridesParser.create()
+    for text in overrides:  # one at a time, so that an error names the override at fault
+        try:
+            parser.parse_overrides([text])
+        except Exception as err:  # hydra's OverrideParseException and friends
+            raise SchemaError(f"override '{text}'", "(override syntax)", text, _first_line(err)) from None
+    parsed = parser.parse_overrides(overrides)
+    multirun = args.multirun or any(
+        a.partition("=")[2].strip().upper() == "MULTIRUN" for a in overrides if a.startswith("hydra.mode="))
+    sweep = next((o for o in parsed if o.is_sweep_override()), None)
+    if sweep is not None and not multirun:
+        key, _, value = sweep.input_line.partition("=")
+        raise SchemaError(f"override '{sweep.input_line}'", key.lstrip("+~"), value,
+                          "a single value (add --multirun to sweep over several, "
+                          "or write a list as key=[a,b])")
+    jobs = BasicSweeper.split_arguments(parsed, max_batch_size=None)
+    # split_arguments re-serialises overrides ('steps=${x}' -> 'steps=$\{x\}'): name the user's own text
+    typed = {f"{o.get_key_element()}={o.get_value_element_as_str()}": o.input_line
+             for o in parsed if not o.is_sweep_override()}
+    with hydra_configs():
+        for batch in jobs:
+            for job in batch:
+                job = [typed.get(text, text) for text in job]
+                validate(compose_checked(job, config_name), job)
+    flags = [a for a in argv if a not in overrides]
+    return flags + overrides
+
+
+@contextlib.contextmanager
+def hydra_configs() -> Iterator[None]:
+    """Point Hydra's Compose API at ``configs/`` (nothing to do inside a Hydra app, which already has)."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():
+        yield
+        return
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        yield
+
+
+def compose_checked(overrides: list[str], config_name: str = "config") -> DictConfig:
+    """Compose ``config_name`` with ``overrides`` (inside ``hydra_configs()``); one-line SchemaError if refused."""
+    from hydra import compose
+
     for text in overrides:
         _check_group_choice(text)
     try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except Exception as err:  # hydra's OverrideParseException and friends
-        raise SchemaError("command line", "(override syntax)", " ".join(overrides),
-                          _first_line(err)) from None
-    jobs = BasicSweeper.split_arguments(parsed, max_batch_size=None)
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        for batch in jobs:
-            for job in batch:
-                try:
-                    cfg = compose(config_name=config_name, overrides=list(job))
-                except Exception as err:  # hydra/omegaconf composition errors
-                    raise _composition_error(err, list(job), config_name) from None
-                prepare(cfg, list(job))
+        return compose(config_name=config_name, overrides=list(overrides))
+    except Exception as err:  # hydra/omegaconf composition errors
+        raise _composition_error(err, list(overrides), config_name) from None
 
 
 def _composition_error(err: Exception, job: list[str], config_name: str) -> SchemaError:
     """A one-line error for an override Hydra could not apply."""
     from hydra import compose
 
-    culprit = next((o for o in job if f"'{o.split('=', 1)[0].lstrip('+~')}'" in str(err)), " ".join(job))
+    def key_of(text: str) -> str:
+        return text.split("=", 1)[0].lstrip("+~")
+
+    cause_key = str(getattr(err.__cause__, "full_key", "") or "")
+    culprit = (next((o for o in job if f"'{key_of(o)}'" in str(err)), None)
+               or next((o for o in job if cause_key and key_of(o) == cause_key), None)
+               or next((o for o in job if f"override {o}" in _first_line(err)), None)
+               or " ".join(job))
     key, _, value = culprit.partition("=")
     key = key.lstrip("+~")
     allowed = _first_line(err)
+    if isinstance(err.__cause__, OmegaConfBaseException) and "Error merging override" in allowed:
+        allowed = _first_line(err.__cause__)  # e.g. "Value 'maybe' is not a valid bool (type str)"
     if "not in struct" in str(err.__cause__):
         parent = key.rpartition(".")[0]
         node = compose(config_name=config_name)
@@ -208,12 +277,17 @@ def _check_group_choice(text: str) -> None:
         return
     key, value = text.split("=", 1)
     key = key.lstrip("+~")
+    if key == "hydra" or key.startswith(("hydra/", "hydra.")):
+        return  # Hydra's own groups: composition checks them
     group_dir = CONFIG_DIR / key
     if "/" not in key and not (CONFIG_DIR / key).is_dir():
         return
     if not group_dir.is_dir():
         raise SchemaError(f"override '{text}'", key, key, "config groups " + ", ".join(_groups()))
     options = sorted(p.stem for p in group_dir.glob("*.yaml"))
+    if not options:  # a folder of groups (configs/rules), not a group
+        raise SchemaError(f"override '{text}'", key, value,
+                          "choose inside its groups: " + ", ".join(g for g in _groups() if g.startswith(key + "/")))
     for choice in value.split(","):
         if choice and choice not in options:
             raise SchemaError(f"override '{text}'", key, choice, "one of " + ", ".join(options))

@@ -107,7 +107,7 @@ def main(cfg: DictConfig) -> None:
 def cli() -> None:
     """Validate the command line (one-line errors, exit 2), then hand it to Hydra."""
     with user_errors():
-        check_command_line(sys.argv[1:])
+        sys.argv[1:] = check_command_line(sys.argv[1:])
     main()
 
 

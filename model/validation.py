@@ -157,10 +157,10 @@ def load(cls: type, data: Any, where: str, path: str = "") -> Any:
         raise SchemaError(where, path, data, _type_name(cls))
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(map(str, data)) - set(fields))
-    if unknown:
+    unknown = sorted((k for k in data if not isinstance(k, str) or k not in fields), key=str)
+    if unknown:  # keys may be non-strings in YAML (``1: 2``): look the value up by the key itself
         name = unknown[0]
-        raise SchemaError(where, _join(path, name), data[name],
+        raise SchemaError(where, _join(path, str(name)), data[name],
                           f"known fields are {', '.join(fields)}")
     kwargs = {}
     for name, f in fields.items():
