@@ -8,8 +8,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
+SOLARA_CDN := $(VENV)/share/solara/cdn
+APP_ASSETS := $(SOLARA_CDN)/.installed
 
-.PHONY: run test test-fast app sweep bench clean help
+.PHONY: run test test-fast app app-assets sweep bench clean help
 
 help:
 	@echo "make run    - run the default scenario (outputs under outputs/)"
@@ -53,8 +55,28 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" $(ARGS)
 
-app: $(STAMP)
-	$(PY) -m solara run model/app.py --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production --no-open
+# The teaching app on http://127.0.0.1:8765; HOST=0.0.0.0 serves a classroom (see README).
+# Run as a module: run as a file, model/ would shadow the package of the same name.
+app: $(STAMP) $(APP_ASSETS)
+	$(PY) -m solara run model.app --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production --no-open
+
+# Solara's page loads its front end (JavaScript, CSS, fonts) from a CDN through the
+# server's cache in $(SOLARA_CDN); fill that cache once from the npm registry
+# (`npm pack`), so that the app works without reaching the CDN.
+app-assets: $(APP_ASSETS)
+
+$(APP_ASSETS): $(STAMP)
+	@set -e; \
+	command -v npm >/dev/null || { echo "error: npm is needed to fetch the app's front end (apt-get install npm)" >&2; exit 2; }; \
+	packages=$$($(PY) -c 'from model.app import frontend_packages; print(*frontend_packages())'); \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for pkg in $$packages; do \
+	  echo "front end: $$pkg"; \
+	  tarball=$$(cd "$$tmp" && npm pack --silent "$$pkg"); \
+	  mkdir -p "$(SOLARA_CDN)/$$pkg"; \
+	  tar -xzf "$$tmp/$$tarball" -C "$(SOLARA_CDN)/$$pkg" --strip-components=1; \
+	done; \
+	touch $@
 
 sweep: $(STAMP)
 	$(PY) -m experiments.sweep $(ARGS)

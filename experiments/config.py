@@ -264,7 +264,8 @@ def _composition_error(err: Exception, job: list[str], config_name: str) -> Sche
         allowed = _first_line(err.__cause__)  # e.g. "Value 'maybe' is not a valid bool (type str)"
     if "not in struct" in str(err.__cause__):
         parent = key.rpartition(".")[0]
-        node = compose(config_name=config_name)
+        choices = [o for o in job if "=" in o and (CONFIG_DIR / key_of(o)).is_dir()]  # already checked
+        node = compose(config_name=config_name, overrides=choices)
         node = OmegaConf.select(node, parent) if parent else node
         if isinstance(node, DictConfig):
             allowed = f"keys under '{parent or 'the top level'}': " + ", ".join(map(str, node.keys()))

@@ -74,9 +74,11 @@ def execute(setup: RunSetup, out_dir: Path, progress: bool = False) -> dict:
         write_parquet(table, out_dir / f"{name}.parquet")
     if setup.settings.plots:
         from experiments.plots import plot_run
+        from experiments.story_plots import plot_story
 
-        plot_run(tables["metrics"], tables["agents"], tables["agreements"], out_dir / "plots",
-                 title=f"{setup.scenario.name} · seed {setup.settings.seed}")
+        title = f"{setup.scenario.name} · seed {setup.settings.seed}"
+        plot_run(tables["metrics"], tables["agents"], tables["agreements"], out_dir / "plots", title=title)
+        plot_story(tables, out_dir / "plots", title=title)
     totals = {event: int((tables["agreements"]["event"] == event).sum())
               for event in ("signed", "vetoed", "contested", "expired", "joined")}
     manifest = {

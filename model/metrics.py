@@ -35,7 +35,8 @@ def gini(values: np.ndarray) -> float:
 def agreement_graph(model: DiplomacyModel) -> nx.Graph:
     """Undirected graph of the agreements in force between two parties."""
     g = nx.Graph()
-    g.add_edges_from(ag.parties for ag in model.live.values() if len(ag.parties) == 2)
+    g.add_edges_from(ag.parties for ag in model.live.values()
+                     if len(ag.parties) == 2 and ag.kind != "declaration")
     return g
 
 
@@ -47,7 +48,7 @@ def clustering(model: DiplomacyModel) -> float:
     cheap at world scale: triangles through i are diag(A³)/2 and
     c_i = 2·t_i / (k_i (k_i − 1)).
     """
-    pairs = [ag.parties for ag in model.live.values() if len(ag.parties) == 2]
+    pairs = [ag.parties for ag in model.live.values() if len(ag.parties) == 2 and ag.kind != "declaration"]
     if not pairs:
         return 0.0
     ends = np.array(pairs, dtype=np.int64)
@@ -85,6 +86,8 @@ def model_reporters(model: DiplomacyModel) -> dict[str, Callable]:
         reporters[f"active_by_kind.{kind}"] = lambda m, k=kind: m.active_by_kind[k]
     for net in model.networks:
         reporters[f"network_members.{net.actor_id}"] = lambda m, n=net: len(n.members)
+    for process in model.processes:  # coalitions, declarations, diffusion: each names its own metrics
+        reporters.update(process.reporters())
     return reporters
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from model import metrics
 from model.agents import Actor, CityNetwork, NationalGovernment, SubnationalGovernment
 from model.agreements import Agreement, Ledger
+from model.events import Timeline
 from model.rules import RuleSet
 from model.scenario import DOMAINS, Scenario, capital_location, in_scope
 
@@ -79,6 +80,12 @@ class DiplomacyModel(mesa.Model):
         self._build(scenario)
         for spec in scenario.agreements:
             self._sign_initial(spec)
+        # collective dynamics (DESIGN.md §4): each rule starts a process stepped after the proposals
+        self.coalitions = self.rules.coalition.start(self)
+        self.declarations = self.rules.declarations.start(self)
+        self.diffusion = self.rules.diffusion.start(self)
+        self.processes = (self.declarations, self.diffusion, self.coalitions)
+        self.timeline = Timeline(self, scenario.timeline)
         self.ledger.start_step()  # initial agreements belong to the past, not to step 0's tally
         self.datacollector = metrics.DiplomacyCollector(metrics.model_reporters(self))
         self.datacollector.collect(self)
@@ -287,6 +294,11 @@ class DiplomacyModel(mesa.Model):
     def by_index(self, i: int) -> Actor:
         return self._by_index[i]
 
+    @property
+    def coalition_labels(self) -> dict[int, int]:
+        """Coalition of each actor under the coalition rule: actor index → label (empty without one)."""
+        return self.coalitions.labels
+
     def _new_agreement(self, parties: tuple[int, ...], domain: int, kind: str) -> Agreement:
         ag = Agreement(id=len(self.agreements), parties=parties, domain=DOMAINS[domain], kind=kind,
                        proposed_step=self.month)
@@ -346,6 +358,8 @@ class DiplomacyModel(mesa.Model):
             network.step()
         self._proposals(self.subnationals)
         self._proposals(self.nationals)
+        for process in self.processes:
+            process.step()
         self.datacollector.collect(self)
 
     def _proposals(self, agents: list[Actor]) -> None:

@@ -160,6 +160,86 @@ class BackgroundSpec:
 
 
 @dataclass(frozen=True)
+class MegaEventSpec:
+    """A mega-event (Olympics, Expo): the host's profile is raised by ``boost`` for ``months``."""
+
+    name: str
+    actor: str
+    """Id of the host subnational."""
+    step: int = field(metadata=bounds(1))
+    """Month it starts (1 = the first simulated month, January of start_year)."""
+    months: int = field(default=1, metadata=bounds(1))
+    boost: float = field(default=1.0, metadata=bounds(0))
+    capacity_boost: float = field(default=0.0, metadata=bounds(0))
+    """Extra agreements a year the host can sign during the window (delegations the event brings)."""
+
+
+@dataclass(frozen=True)
+class StanceChangeSpec:
+    """A national government changes its stance toward paradiplomacy (e.g. a crackdown)."""
+
+    name: str
+    actor: str
+    """Id of a national government in this file."""
+    step: int = field(metadata=bounds(1))
+    stance: float = field(metadata=bounds(0, 1))
+
+
+@dataclass(frozen=True)
+class CrisisSpec:
+    """A crisis: proposals in ``domain`` become ``salience`` times likelier for ``months``."""
+
+    name: str
+    domain: str = field(metadata=DOMAIN_CHOICES)
+    step: int = field(metadata=bounds(1))
+    months: int = field(default=12, metadata=bounds(1))
+    salience: float = field(default=2.0, metadata=bounds(0.01))
+
+
+@dataclass(frozen=True)
+class DeclarationSpec:
+    """A declaration (the Istanbul Water Consensus) opened by a convenor for signature for ``months``."""
+
+    id: str
+    name: str
+    domain: str = field(metadata=DOMAIN_CHOICES)
+    convenor: str
+    """Id of the convening subnational (it signs first) or network."""
+    step: int = field(metadata=bounds(1))
+    months: int = field(default=12, metadata=bounds(1))
+    """Months it stays open for signature."""
+    networks: list[str] = field(default_factory=list)
+    """Networks backing it; their members sign more readily (a convening network always backs it)."""
+
+
+@dataclass(frozen=True)
+class TimelineSpec:
+    """Timed events of a scenario, by type; each happens at the start of its month ``step``."""
+
+    mega_events: list[MegaEventSpec] = field(default_factory=list)
+    stance_changes: list[StanceChangeSpec] = field(default_factory=list)
+    crises: list[CrisisSpec] = field(default_factory=list)
+    declarations: list[DeclarationSpec] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PracticeSpec:
+    """A practice (a water-management or smart-city framework) that spreads from its origin (Bass 1969)."""
+
+    id: str
+    name: str
+    domain: str = field(metadata=DOMAIN_CHOICES)
+    origin: str
+    """Id of the subnational that adopts it first."""
+    p: float = field(default=0.001, metadata=bounds(0, 1))
+    """Innovation: monthly probability of adopting without any adopting tie."""
+    q: float = field(default=0.05, metadata=bounds(0, 1))
+    """Imitation: monthly probability of adopting through each adopting tie."""
+    step: int = field(default=0, metadata=bounds(0))
+    """Month the origin adopts it (0 = before the run starts)."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario: every actor, initial agreement and relation."""
 
@@ -173,6 +253,8 @@ class Scenario:
     relations: list[RelationSpec] = field(default_factory=list)
     default_relation: float = field(default=0.0, metadata=bounds(-1, 1))
     background: BackgroundSpec = field(default_factory=BackgroundSpec)
+    timeline: TimelineSpec = field(default_factory=TimelineSpec)
+    practices: list[PracticeSpec] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- data
@@ -219,6 +301,7 @@ def scenario_from_data(data: Any, where: str) -> Scenario:
     """
     scenario = load(Scenario, data, where)
     _check_references(scenario, where)
+    _check_timeline(scenario, where)
     return scenario
 
 
@@ -290,6 +373,35 @@ def _check_references(s: Scenario, where: str) -> None:
             raise SchemaError(where, "background.countries", code, "ISO-2 country codes")
 
 
+def _check_timeline(s: Scenario, where: str) -> None:
+    """Timeline events and practices name actors of this file, of the right type, and unique ids."""
+    sub_ids = [x.id for x in s.subnationals]
+    national_ids = [n.id for n in s.nationals]
+    network_ids = [n.id for n in s.networks]
+
+    def check(field_path: str, value: str, allowed: list[str], what: str) -> None:
+        if value not in allowed:
+            raise SchemaError(where, field_path, value, f"ids of {what} in this file: " + ", ".join(allowed))
+
+    t = s.timeline
+    for i, ev in enumerate(t.mega_events):
+        check(f"timeline.mega_events[{i}].actor", ev.actor, sub_ids, "subnationals")
+    for i, ev in enumerate(t.stance_changes):
+        check(f"timeline.stance_changes[{i}].actor", ev.actor, national_ids, "national governments")
+    for i, ev in enumerate(t.declarations):
+        check(f"timeline.declarations[{i}].convenor", ev.convenor, sub_ids + network_ids, "subnationals or networks")
+        for net in ev.networks:
+            check(f"timeline.declarations[{i}].networks", net, network_ids, "networks")
+    for i, practice in enumerate(s.practices):
+        check(f"practices[{i}].origin", practice.origin, sub_ids, "subnationals")
+    for group, specs in (("timeline.declarations", t.declarations), ("practices", s.practices)):
+        seen: set[str] = set()
+        for i, spec in enumerate(specs):
+            if spec.id in seen:
+                raise SchemaError(where, f"{group}[{i}].id", spec.id, f"an id not used by another entry of {group}")
+            seen.add(spec.id)
+
+
 # ----------------------------------------------------------------------- background
 
 
@@ -335,6 +447,11 @@ def _seed_members(network: NetworkSpec, subnationals: list[SubnationalSpec]) -> 
     room = network.member_cap - len(members)
     chosen = [x.id for x in eligible[:max(0, min(network.seed_largest, room))]]
     return dataclasses.replace(network, members=list(network.members) + chosen)
+
+
+def is_background(spec: SubnationalSpec) -> bool:
+    """Whether a subnational was added by ``with_background`` rather than named in the file."""
+    return spec.geonameid is not None and spec.id == f"gn{spec.geonameid}"
 
 
 def _background_cities(s: Scenario, min_population: int) -> list[SubnationalSpec]:

@@ -122,7 +122,7 @@ OVERRIDE_CASES = [
                   allowed="permissive, restrictive, supervisory"),
     override_case("unknown-rule-name-by-key", "rules.partner.name=nope", "rules.partner.name",
                   "scenario=classroom", allowed="gravity"),
-    override_case("unknown-scenario-option", "scenario=nope", "scenario", allowed="article, classroom"),
+    override_case("unknown-scenario-option", "scenario=nope", "scenario", allowed="one of article, "),
     override_case("unknown-rule-group", "rules/nope=x", "rules/nope", "scenario=classroom",
                   allowed="rules/oversight"),
     override_case("negative-alpha", "rules.partner.alpha=-1", "rules.partner.alpha", "scenario=classroom",

@@ -62,22 +62,37 @@ def test_invariants(classroom, seed, oversight, partner):
     for net in model.networks:
         assert len(net.members) <= net.member_cap
         assert sorted(net.members) == sorted(model.network_members[net.column])
-    # the ledger tells the agreements' story: the last status event matches the state
-    last = {}
+    assert_ledger_matches_state(model)
+
+
+def assert_ledger_matches_state(model):
+    """The ledger tells the agreements' story, and the incremental counters agree with a recount.
+
+    Bilateral agreements and state relations: the last status event matches the
+    state.  Declarations: the parties are the ``endorsed`` actors in ledger
+    order, and a declaration is in force once anybody has endorsed it.
+    Degrees count the agreements in force other than declarations.
+    """
+    last, endorsed = {}, {}
     for e in model.ledger.events:
         if e.agreement_id is not None and e.event in ("signed", "contested", "expired", "vetoed"):
             last[e.agreement_id] = e.event
+        elif e.event == "endorsed":
+            endorsed.setdefault(e.agreement_id, []).append(e.actor)
     for ag in model.agreements.values():
-        if ag.status in LIVE_STATUSES:
+        if ag.kind == "declaration":
+            assert list(ag.parties) == endorsed.get(ag.id, [])
+            assert ag.status == ("active" if ag.parties else "proposed")
+        elif ag.status in LIVE_STATUSES:
             assert last[ag.id] == ("signed" if ag.status == "active" else "contested")
         elif ag.status == "expired":
             assert last[ag.id] == "expired"
         elif ag.status == "vetoed":
             assert last[ag.id] == "vetoed"
-    # incremental counters agree with a recount
     live = [ag for ag in model.agreements.values() if ag.live]
-    assert model.active_total == len(live)
-    degree = Counter(p for ag in live for p in ag.parties)
+    assert model.active_total == len(live) == len(model.live)
+    assert model.active_by_kind["declaration"] == sum(ag.kind == "declaration" for ag in live)
+    degree = Counter(p for ag in live if ag.kind != "declaration" for p in ag.parties)
     assert all(model.actors.degree[i] == degree.get(i, 0) for i in range(len(model.actors.degree)))
 
 

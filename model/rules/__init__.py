@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from model.rules.coalition import COALITION_RULES, LandscapeCoalitions, landscape_energy, landscape_minimum
+from model.rules.declarations import DECLARATION_RULES, ThresholdDeclarations, threshold_cascade
+from model.rules.diffusion import DIFFUSION_RULES, BassDiffusion
 from model.rules.expiry import EXPIRY_RULES, GeometricTerm
 from model.rules.networks import NETWORK_RULES, InterestRecruitment
 from model.rules.oversight import OVERSIGHT_RULES, SupervisoryOversight
@@ -18,7 +21,8 @@ from model.rules.utility import UTILITY_RULES, MutualConsentUtility
 from model.validation import SchemaError
 
 REGISTRIES = {r.group: r for r in (PARTNER_RULES, UTILITY_RULES, OVERSIGHT_RULES,
-                                   NETWORK_RULES, EXPIRY_RULES)}
+                                   NETWORK_RULES, EXPIRY_RULES, COALITION_RULES,
+                                   DECLARATION_RULES, DIFFUSION_RULES)}
 
 
 @dataclass
@@ -30,6 +34,9 @@ class RuleSet:
     oversight: Any = field(default_factory=SupervisoryOversight)
     networks: Any = field(default_factory=InterestRecruitment)
     expiry: Any = field(default_factory=GeometricTerm)
+    coalition: Any = field(default_factory=LandscapeCoalitions)
+    declarations: Any = field(default_factory=ThresholdDeclarations)
+    diffusion: Any = field(default_factory=BassDiffusion)
 
 
 def build_rules(config: dict[str, Any] | None, where: str) -> RuleSet:
@@ -48,4 +55,4 @@ def build_rules(config: dict[str, Any] | None, where: str) -> RuleSet:
     return rules
 
 
-__all__ = ["RuleSet", "build_rules", "REGISTRIES"]
+__all__ = ["RuleSet", "build_rules", "REGISTRIES", "landscape_energy", "landscape_minimum", "threshold_cascade"]

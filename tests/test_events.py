@@ -1,0 +1,107 @@
+"""Timed events of a scenario's timeline: timing with Mesa's event API, effects, and schema errors."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from conftest import make_model
+from model import DOMAINS, SchemaError, scenario_from_data
+from test_rules import ring_world
+
+WATER = DOMAINS.index("water")
+
+
+def timeline_world(**timeline):
+    data = ring_world()
+    data["nationals"] = [{"id": "gov_es", "name": "Spain", "country": "ES", "stance": 0.8}]
+    data["timeline"] = timeline
+    return data
+
+
+def test_an_event_of_month_n_applies_during_month_n_and_a_window_ends_after_its_months():
+    data = timeline_world(mega_events=[{"name": "Expo", "actor": "c3", "step": 5, "months": 2,
+                                        "boost": 1.5, "capacity_boost": 6.0}])
+    model = make_model(data)
+    profile, capacity = model.actors.profile[3], model.actors.capacity[3]
+    gc.collect()  # Mesa holds scheduled callables weakly: the timeline must keep them alive
+    for _ in range(4):
+        model.step()
+    assert model.actors.profile[3] == profile
+    model.step()  # month 5
+    assert model.actors.profile[3] == profile + 1.5 and model.actors.capacity[3] == capacity + 6.0
+    model.step()  # month 6
+    assert model.actors.profile[3] == profile + 1.5
+    model.step()  # month 7: the two months are over
+    assert model.actors.profile[3] == pytest.approx(profile) and model.actors.capacity[3] == capacity
+    marks = [(e.step, e.event, e.detail) for e in model.ledger.events if e.kind == "event"]
+    assert marks == [(5, "mega_event_start", "Expo"), (7, "mega_event_end", "Expo")]
+
+
+def test_the_profile_boost_draws_partners():
+    data = timeline_world(mega_events=[{"name": "Games", "actor": "c3", "step": 1, "months": 12, "boost": 20.0,
+                                        "capacity_boost": 100.0}])
+    boosted = make_model(data, seed=4)
+    plain = make_model(timeline_world(), seed=4)
+
+    def signed_by_host(model):
+        for _ in range(12):
+            model.step()
+        return sum(1 for e in model.ledger.events if e.event in ("signed", "contested") and 3 in e.parties)
+    assert signed_by_host(boosted) > 2 * signed_by_host(plain)
+
+
+def test_stance_change():
+    data = timeline_world(stance_changes=[{"name": "Crackdown", "actor": "gov_es", "step": 2, "stance": 0.1}])
+    model = make_model(data)
+    government = model.by_id["gov_es"]
+    model.step()
+    assert government.stance == 0.8
+    model.step()
+    assert government.stance == 0.1
+    assert [(e.step, e.actor) for e in model.ledger.events if e.event == "stance_change"] == [(2, government.index)]
+
+
+def test_crisis_raises_a_domains_salience_for_its_window():
+    data = timeline_world(crises=[{"name": "Drought", "domain": "water", "step": 1, "months": 3, "salience": 4.0}])
+    model = make_model(data)
+    model.step()
+    assert model.salience[WATER] == 4.0
+    for _ in range(3):
+        model.step()
+    assert model.salience[WATER] == pytest.approx(1.0)
+    assert [e.step for e in model.ledger.events if e.event.startswith("crisis")] == [1, 4]
+
+
+@pytest.mark.parametrize("section,entry,field,value", [
+    ("mega_events", {"name": "E", "actor": "nowhere", "step": 1}, "timeline.mega_events[0].actor", "nowhere"),
+    ("stance_changes", {"name": "S", "actor": "c1", "step": 1, "stance": 0.1},
+     "timeline.stance_changes[0].actor", "c1"),
+    ("declarations", {"id": "d", "name": "D", "domain": "water", "convenor": "gov_es", "step": 1},
+     "timeline.declarations[0].convenor", "gov_es"),
+    ("declarations", {"id": "d", "name": "D", "domain": "water", "convenor": "c0", "step": 1,
+                      "networks": ["uclg"]}, "timeline.declarations[0].networks", "uclg"),
+    ("crises", {"name": "C", "domain": "weather", "step": 1}, "timeline.crises[0].domain", "weather"),
+    ("mega_events", {"name": "E", "actor": "c1", "step": 0}, "timeline.mega_events[0].step", 0),
+])
+def test_a_bad_timeline_entry_is_a_one_line_error(section, entry, field, value):
+    data = timeline_world(**{section: [entry]})
+    with pytest.raises(SchemaError) as err:
+        scenario_from_data(data, "story.yaml")
+    assert (err.value.where, err.value.field, err.value.value) == ("story.yaml", field, value)
+    assert "\n" not in err.value.one_line()
+
+
+def test_bad_practices_and_duplicate_ids_are_refused():
+    data = ring_world()
+    data["practices"] = [{"id": "p", "name": "P", "domain": "water", "origin": "atlantis"}]
+    with pytest.raises(SchemaError, match="practices\\[0\\].origin.*atlantis.*ids of subnationals"):
+        scenario_from_data(data, "t.yaml")
+    data = timeline_world(declarations=[{"id": "d", "name": "D", "domain": "water", "convenor": "c0", "step": 1}] * 2)
+    with pytest.raises(SchemaError, match="declarations\\[1\\].id"):
+        scenario_from_data(data, "t.yaml")
+
+
+def test_scenarios_without_a_timeline_stay_valid(classroom):
+    assert classroom.timeline.declarations == [] and classroom.practices == []
