@@ -134,9 +134,24 @@ def test_coalition_labels_are_a_partition_and_the_ledger_replays_them(classroom,
         assert model.coalitions.moves <= moves
     replay = {e.actor: int(e.detail) for e in model.ledger.events if e.event == "aligned"}
     assert replay == model.coalition_labels
-    p = model.rules.coalition.propensities(model, model.coalitions.members)
+    p = model.coalitions.propensities()
     assert model.coalitions.energy == pytest.approx(landscape_energy(model.coalitions.sizes, p,
                                                                      model.coalitions.current))
+
+
+def test_agreements_among_members_are_kept_up_to_date(classroom):
+    rules = build_rules({"expiry": {"name": "fixed", "months": 3}}, "t")  # agreements lapse within the run
+    model = DiplomacyModel(classroom, rules, rng=5)
+    position = {int(i): k for k, i in enumerate(model.coalitions.members)}
+    for _ in range(12):
+        model.step()
+        recount = np.zeros((len(position),) * 2)
+        for ag in model.live.values():
+            if all(p in position for p in ag.parties):
+                x, y = (position[p] for p in ag.parties)
+                recount[x, y] += 1
+                recount[y, x] += 1
+        np.testing.assert_array_equal(model.coalitions.ties.counts(model), recount)
 
 
 def test_named_actors_leave_the_background_out(article):
@@ -160,11 +175,10 @@ def test_propensities_follow_agreements_and_relations(tiny_data):
     model = make_model(tiny_data, rules={"coalition": {"name": "landscape", "beta_interest": 0.0,
                                                        "beta_membership": 0.0},
                                          "oversight": {"name": "permissive"}})
-    rule, members = model.rules.coalition, model.coalitions.members
-    before = rule.propensities(model, members)
+    before = model.coalitions.propensities()
     assert before[0, 1] < before[0, 2]  # Madrid–Lisbon hostile, Madrid–Paris neutral
     assert model.negotiate((0, 2), 0, "bilateral").status == "active"
-    after = rule.propensities(model, members)
+    after = model.coalitions.propensities()
     assert after[0, 2] - after[0, 3] > before[0, 2] - before[0, 3]  # an agreement draws Madrid and Paris together
     np.testing.assert_allclose(after, after.T)
 

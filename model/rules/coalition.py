@@ -27,8 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Literal, NamedTuple
 
+import itertools
+
 import numpy as np
 
+from model.agreements import Agreement
 from model.rules.registry import Registry
 from model.scenario import is_background
 from model.validation import bounds
@@ -248,24 +251,15 @@ class LandscapeCoalitions:
         column = model.actors.population if self.size == "population" else model.actors.gdp
         return column[members].astype(float)
 
-    def propensities(self, model: DiplomacyModel, members: np.ndarray) -> np.ndarray:
-        """Centred propensities among ``members`` from agreements, memberships, interests and relations."""
+    def propensities(self, model: DiplomacyModel, members: np.ndarray, agreements: np.ndarray) -> np.ndarray:
+        """Centred propensities among ``members``; ``agreements``: (n, n) counts of agreements in force."""
         a = model.actors
-        position = {int(i): k for k, i in enumerate(members)}
-        ties = np.zeros((len(members),) * 2)
-        for ag in model.live.values():
-            if ag.kind == "declaration":
-                continue
-            x, y = (position.get(p) for p in ag.parties)
-            if x is not None and y is not None:
-                ties[x, y] += 1
-                ties[y, x] += 1
         m = a.membership[members].astype(float)
         w = a.interests[members]
         norm = np.linalg.norm(w, axis=1)
         unit = w / np.where(norm > 0, norm, 1.0)[:, None]
         country = a.country[members]
-        raw = (self.beta_agreements * ties + self.beta_membership * (m @ m.T)
+        raw = (self.beta_agreements * agreements + self.beta_membership * (m @ m.T)
                + self.beta_interest * (unit @ unit.T)
                + self.beta_relations * model.relations[np.ix_(country, country)])
         off = ~np.eye(len(members), dtype=bool)
@@ -273,6 +267,37 @@ class LandscapeCoalitions:
             raw = raw - raw[off].mean()
         np.fill_diagonal(raw, 0.0)
         return raw
+
+
+class AgreementsAmong:
+    """Agreements in force between two actors of a set, kept up to date month by month.
+
+    Each call scans only the agreements created since the previous one (the
+    model's agreements are settled, signed or vetoed, in the month they are
+    proposed) and keeps those between two members until they lapse, so the
+    cost does not grow with all the agreements in force in a large world.
+    """
+
+    def __init__(self, members: np.ndarray):
+        self.position = {int(i): k for k, i in enumerate(members)}
+        self._scanned = 0
+        self._among: dict[int, Agreement] = {}
+
+    def counts(self, model: DiplomacyModel) -> np.ndarray:
+        """(n, n) symmetric counts of the agreements in force between members."""
+        for ag in itertools.islice(model.agreements.values(), self._scanned, None):
+            if ag.kind != "declaration" and all(p in self.position for p in ag.parties):
+                self._among[ag.id] = ag
+        self._scanned = len(model.agreements)
+        counts = np.zeros((len(self.position),) * 2)
+        for aid, ag in list(self._among.items()):
+            if not ag.live:
+                del self._among[aid]  # vetoed or expired: never in force again
+                continue
+            x, y = (self.position[p] for p in ag.parties)
+            counts[x, y] += 1
+            counts[y, x] += 1
+        return counts
 
 
 class Landscape:
@@ -286,12 +311,13 @@ class Landscape:
     def __init__(self, rule: LandscapeCoalitions, model: DiplomacyModel):
         self.rule, self.model = rule, model
         self.members = rule.members(model)
+        self.ties = AgreementsAmong(self.members)
         raw = rule.raw_sizes(model, self.members)
         self.sizes = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1.0 / max(len(raw), 1))
         rng = model.rng.spawn(1)[0]  # its own stream: the core model's draws stay as they were
         self.current = rng.integers(0, rule.max_coalitions, len(self.members))
         self.moves = 0
-        self.energy = landscape_energy(self.sizes, rule.propensities(model, self.members), self.current)
+        self.energy = landscape_energy(self.sizes, self.propensities(), self.current)
         for i, c in zip(self.members.tolist(), self.current.tolist()):
             self._record(i, c)
 
@@ -300,10 +326,13 @@ class Landscape:
         """Coalition of each member: actor index → label in 0..max_coalitions−1."""
         return dict(zip(self.members.tolist(), self.current.tolist()))
 
+    def propensities(self) -> np.ndarray:
+        """This month's propensities among the members."""
+        return self.rule.propensities(self.model, self.members, self.ties.counts(self.model))
+
     def step(self) -> None:
         """Rebuild propensities from this month's state and make up to ``moves_per_step`` moves."""
-        p = self.rule.propensities(self.model, self.members)
-        result = landscape_descent(self.sizes, p, self.current, self.rule.max_coalitions,
+        result = landscape_descent(self.sizes, self.propensities(), self.current, self.rule.max_coalitions,
                                    max_moves=self.rule.moves_per_step)
         for k in result.moved:
             self._record(int(self.members[k]), int(result.labels[k]))

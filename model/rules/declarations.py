@@ -53,6 +53,20 @@ def cascade(thresholds: np.ndarray, share: Callable[[np.ndarray], np.ndarray], j
     return joined
 
 
+def share_of(neighbour_sum: Callable[[np.ndarray], np.ndarray], weights: np.ndarray
+             ) -> Callable[[np.ndarray], np.ndarray]:
+    """The weighted share of joined neighbours, for ties T given by ``neighbour_sum(v) = T·v``.
+
+    share(joined)_i = Σ_j T_ij·w_j·joined_j / Σ_j T_ij·w_j, and 0 for an actor without neighbours.
+    """
+    total = neighbour_sum(weights)
+
+    def share(joined: np.ndarray) -> np.ndarray:
+        return np.divide(neighbour_sum(weights * joined), total, out=np.zeros(len(total)), where=total > 0)
+
+    return share
+
+
 def threshold_cascade(thresholds, adjacency, weights=None) -> np.ndarray:
     """The fixed point of Granovetter's threshold model: a bool array, True for those who join.
 
@@ -70,12 +84,7 @@ def threshold_cascade(thresholds, adjacency, weights=None) -> np.ndarray:
         raise ValueError(f"thresholds (n,), adjacency (n, n) and weights (n,) must agree; "
                          f"got {theta.shape}, {a.shape}, {w.shape}")
     np.fill_diagonal(a, 0.0)
-    total = a @ w
-
-    def share(joined: np.ndarray) -> np.ndarray:
-        return np.divide(a @ (w * joined), total, out=np.zeros(n), where=total > 0)
-
-    return cascade(theta, share, np.zeros(n, dtype=bool))
+    return cascade(theta, share_of(lambda v: a @ v, w), np.zeros(n, dtype=bool))
 
 
 @DECLARATION_RULES.register("threshold")
@@ -190,12 +199,7 @@ class Declarations:
         if not self.open:
             return
         ties = Ties(self.model, self.rule.agreement_weight, self.rule.membership_weight)
-        w = self.rule.neighbour_weights(self.model)
-        total = ties.sum(w)
-
-        def share(joined: np.ndarray) -> np.ndarray:
-            return np.divide(ties.sum(w * joined), total, out=np.zeros(len(w)), where=total > 0)
-
+        share = share_of(ties.sum, self.rule.neighbour_weights(self.model))
         for decl in self.open.values():
             joined = cascade(decl.thresholds, share, decl.signed, rounds=self.rule.rounds_per_step)
             self._endorse(decl, np.flatnonzero(joined & ~decl.signed).tolist(), self.model.month)
