@@ -171,7 +171,7 @@ class DiplomacyModel(mesa.Model):
 
     def _sign_initial(self, spec) -> None:
         parties = tuple(self.by_id[p].index for p in spec.parties)
-        ag = self._new_agreement(parties, DOMAINS.index(spec.domain), spec.kind)
+        ag = self.new_agreement(parties, DOMAINS.index(spec.domain), spec.kind)
         duration = spec.duration or self.rules.expiry.duration(self)
         if spec.signed_step + duration <= 0:
             return  # lapsed before the run starts
@@ -258,7 +258,7 @@ class DiplomacyModel(mesa.Model):
 
     def negotiate(self, parties: tuple[int, int], domain: int, kind: str) -> Agreement:
         """Oversight of each subnational side, then signing, contesting or dropping."""
-        ag = self._new_agreement(parties, domain, kind)
+        ag = self.new_agreement(parties, domain, kind)
         step = self.month
         self.ledger.record(step, "proposed", ag, actor=parties[0])
         vetoed_by = []
@@ -299,7 +299,7 @@ class DiplomacyModel(mesa.Model):
         """Coalition of each actor under the coalition rule: actor index → label (empty without one)."""
         return self.coalitions.labels
 
-    def _new_agreement(self, parties: tuple[int, ...], domain: int, kind: str) -> Agreement:
+    def new_agreement(self, parties: tuple[int, ...], domain: int, kind: str) -> Agreement:
         ag = Agreement(id=len(self.agreements), parties=parties, domain=DOMAINS[domain], kind=kind,
                        proposed_step=self.month)
         self.agreements[ag.id] = ag
@@ -321,9 +321,9 @@ class DiplomacyModel(mesa.Model):
         for x in range(len(parties)):
             for y in range(x + 1, len(parties)):
                 self._ties[(min(parties[x], parties[y]), max(parties[x], parties[y]))] += 1
-        self._count_live(ag, +1)
+        self.count_live(ag, +1)
 
-    def _count_live(self, ag: Agreement, sign: int) -> None:
+    def count_live(self, ag: Agreement, sign: int) -> None:
         if sign > 0:
             self.live[ag.id] = ag
         else:
@@ -342,7 +342,7 @@ class DiplomacyModel(mesa.Model):
             parties = list(ag.parties)
             self.actors.degree[parties] -= 1
             self.actors.by_domain[parties, DOMAINS.index(ag.domain)] -= 1
-            self._count_live(ag, -1)
+            self.count_live(ag, -1)
             self.ledger.record(self.month, "expired", ag)
 
     # ------------------------------------------------------------------ step

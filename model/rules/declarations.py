@@ -180,7 +180,7 @@ class Declarations:
     def open_for_signature(self, spec: DeclarationSpec, month: int) -> None:
         m = self.model
         convenor = m.by_id[spec.convenor].index
-        ag = m._new_agreement((), DOMAINS.index(spec.domain), "declaration")
+        ag = m.new_agreement((), DOMAINS.index(spec.domain), "declaration")
         ag.proposed_step, ag.convenor = month, convenor
         decl = OpenDeclaration(spec, ag, self.rule.thresholds(m, spec, self.rng), np.zeros(len(m.pool), dtype=bool))
         self.agreements[spec.id], self.open[spec.id] = ag, decl
@@ -212,7 +212,7 @@ class Declarations:
             m.ledger.record(month, "endorsed", ag, actor=i, parties=(i,), detail=decl.spec.id)
         if actors and ag.status == "proposed":
             ag.status, ag.signed_step = "active", month
-            m._count_live(ag, +1)
+            m.count_live(ag, +1)
 
     def reporters(self) -> dict[str, Callable]:
         """Signatories so far of each declaration of the timeline (0 before it opens)."""
