@@ -4,8 +4,8 @@ A sampled design draws rows of parameter values inside ``[low, high]`` ranges;
 ``sample`` returns SALib's matrix (one row per condition, in SALib's order,
 which the analysis needs back), ``analyse`` turns one model output per row
 into indices: Sobol first-order and total indices with confidence intervals
-(Saltelli 2002; Jansen 1999), Morris μ*, μ and σ (Morris 1991; Campolongo et
-al. 2007).  Nothing here knows about runs or files.
+(Sobol 2001; Saltelli 2002; Saltelli et al. 2010), Morris μ*, μ and σ
+(Morris 1991; Campolongo et al. 2007).  Nothing here knows about runs or files.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from SALib.analyze import morris as morris_analysis
 from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import latin, morris, sobol
 
-SAMPLED_DESIGNS = ("lhs", "sobol", "morris")
 RESAMPLES = 200  # bootstrap resamples behind the confidence intervals
 SIGNIFICANT_DIGITS = 10  # sampled floats are written with this many, so Hydra reads back what was meant
 
@@ -48,12 +47,12 @@ def tidy_value(value: float, integer: bool) -> int | float:
 
 
 def analyse(design: str, spec: dict, X: np.ndarray, Y: np.ndarray, seed: int, levels: int = 4,
-            second_order: bool = False) -> pd.DataFrame | None:
+            second_order: bool = False) -> pd.DataFrame:
     """Sensitivity indices of output ``Y`` (one value per row of ``X``), one row per parameter.
 
     Sobol: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (95% intervals are ± conf);
-    Morris: ``mu``, ``mu_star``, ``sigma``, ``mu_star_conf``.  None for LHS,
-    which has no indices of its own.
+    Morris: ``mu``, ``mu_star``, ``sigma``, ``mu_star_conf``.  (A Latin
+    hypercube has no indices of its own.)
     """
     if design == "sobol":
         result = sobol_analysis.analyze(spec, Y, calc_second_order=second_order, num_resamples=RESAMPLES,
@@ -64,7 +63,7 @@ def analyse(design: str, spec: dict, X: np.ndarray, Y: np.ndarray, seed: int, le
                                          num_levels=levels, seed=seed)
         columns = ["mu", "mu_star", "sigma", "mu_star_conf"]
     else:
-        return None
+        raise ValueError(f"no sensitivity indices for design {design!r}")
     table = pd.DataFrame({name: np.asarray(result[name], dtype=float) for name in columns})
     table.insert(0, "parameter", spec["names"])
     return table

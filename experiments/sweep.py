@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import json
 import logging
 import os
 import shutil
@@ -393,6 +394,8 @@ def is_complete(run_dir: Path) -> bool:
 
 @dataclass(frozen=True)
 class Failure:
+    """A run that raised twice (Dask retries once): its one-line error and traceback."""
+
     run: Run
     error: str
     traceback: str
@@ -552,7 +555,22 @@ def write_csv(table: pd.DataFrame, path: Path) -> Path:
 # ------------------------------------------------------------------ command line
 
 
-def run_sweep(plan: Plan, out_dir: Path) -> list[Failure]:
+@dataclass(frozen=True)
+class Outcome:
+    """What one command did: runs of the sweep, complete before it, done by it, failed."""
+
+    runs: int
+    complete_before: int
+    failures: list[Failure]
+    revisions: set[str]
+    """Git revisions of the code that made the complete runs (resume keys on configs, not code)."""
+
+    @property
+    def done(self) -> int:
+        return self.runs - self.complete_before - len(self.failures)
+
+
+def run_sweep(plan: Plan, out_dir: Path) -> Outcome:
     """Do the runs that are not complete yet, then write the sweep's tables and plots."""
     runs_dir = out_dir / "runs"
     unique = list({run.run_id: run for run in plan.runs}.values())
@@ -561,11 +579,14 @@ def run_sweep(plan: Plan, out_dir: Path) -> list[Failure]:
     if todo:  # a finished sweep starts no cluster
         failures = execute_runs(todo, runs_dir, plan.settings, len(unique) - len(todo), plan.experiment.name)
     write_results(plan, out_dir, failures)
-    return failures
+    revisions = {json.loads((runs_dir / run.run_id / "manifest.json").read_text())["git_revision"]
+                 for run in unique if is_complete(runs_dir / run.run_id)}
+    return Outcome(len(unique), len(unique) - len(todo), failures, revisions)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="sweep", version_base="1.3")
 def main(cfg: DictConfig) -> None:
+    """The Hydra app: plan, run what is missing, write the results, summarise; exit 1 if a run failed."""
     for name in ("MESA", "distributed"):
         logging.getLogger(name).setLevel(logging.WARNING)
     hydra_cfg = HydraConfig.get()
@@ -573,15 +594,17 @@ def main(cfg: DictConfig) -> None:
     started = time.perf_counter()
     with user_errors():
         plan = plan_sweep(cfg, list(hydra_cfg.overrides.task))
-        failures = run_sweep(plan, out_dir)
-    runs = len({run.run_id for run in plan.runs})
+        outcome = run_sweep(plan, out_dir)
     print(f"{plan.experiment.name}: {len(plan.conditions)} conditions × {plan.experiment.replicates} replicates, "
-          f"{runs} runs, {runs - len(failures)} complete, {len(failures)} failed "
-          f"({time.perf_counter() - started:.1f} s)")
-    if failures:
-        print(f"failed runs: {out_dir / 'failures.csv'} (first: {failures[0].error})")
+          f"{outcome.runs} runs: {outcome.complete_before} already complete, {outcome.done} done, "
+          f"{len(outcome.failures)} failed ({time.perf_counter() - started:.1f} s)")
+    if outcome.failures:
+        print(f"failed runs: {out_dir / 'failures.csv'} (first: {outcome.failures[0].error})")
+    if len(outcome.revisions) > 1:
+        print(f"warning: the runs come from {len(outcome.revisions)} revisions of the code ("
+              + ", ".join(sorted(r[:10] for r in outcome.revisions)) + "): git_revision in runs/*/manifest.json")
     print(f"outputs: {out_dir}")
-    if failures:
+    if outcome.failures:
         sys.exit(EXIT_FAILED_RUNS)
 
 

@@ -15,10 +15,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
+import matplotlib
 
-from experiments.plots import _save, plt  # Agg backend, atomic PNG writing
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from experiments.plots import _save  # noqa: E402  (atomic PNG writing, shared with the run plots)
 
 MAX_LINES = 12
 """More conditions than this make a time plot unreadable; the summary table has them all."""
@@ -104,8 +109,8 @@ def plot_heatmap(rows: pd.DataFrame, parameters: list[str], metric: str, statist
     middle = np.nanmean(grid.to_numpy(dtype=float))
     for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
         if np.isfinite(value):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=9,
-                    color="white" if value < middle else "black")
+            text = f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if value < middle else "black")
     fig.colorbar(image, ax=ax, label=f"{metric} ({STATISTIC_TEXT[statistic]})")
     _titled(ax, f"{metric}: mean of the {STATISTIC_TEXT[statistic]} across replicates", title)
     return fig

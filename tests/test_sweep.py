@@ -25,6 +25,7 @@ from omegaconf import OmegaConf
 from experiments import sweep
 from experiments.config import compose_checked, hydra_configs, prepare
 from experiments.run import run_id
+from experiments import sensitivity
 from experiments.sensitivity import tidy_value
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +85,19 @@ def test_sampled_values_are_tidy_for_hydra():
     assert tidy_value(7.6, integer=True) == 8 and isinstance(tidy_value(7.6, integer=True), int)
     assert [sweep.hydra_value(v) for v in (True, None, 3, "restrictive", 1e-5)] == [
         "true", "null", "3", "restrictive", "1e-05"]
+
+
+@pytest.mark.parametrize("design", ["sobol", "morris"])
+def test_indices_find_the_only_input_that_matters(design):
+    """The SALib wrappers keep rows and parameters in order: y depends on ``a`` only."""
+    spec = sensitivity.problem({"a": (0.0, 1.0), "b": (0.0, 1.0)})
+    X = sensitivity.sample(design, spec, 64, seed=1)
+    table = sensitivity.analyse(design, spec, X, X[:, 0] ** 2, seed=1).set_index("parameter")
+    if design == "sobol":
+        assert table.loc["a", "S1"] > 0.9 and table.loc["a", "ST"] > 0.9
+        assert abs(table.loc["b", "S1"]) < 0.05 and table.loc["b", "ST"] < 0.05
+    else:
+        assert table.loc["a", "mu_star"] > 0.5 and table.loc["b", "mu_star"] == 0
 
 
 def test_smoke_plan():
@@ -202,7 +216,7 @@ def test_designs_end_to_end(design, plots, threads_cluster, tmp_path):
                       "rules.partner.candidates": {"values": [4, 8]}}
     plan = plan_of("experiment=sensitivity", f"sweep.scheduler={threads_cluster}", design=design, samples=2,
                    replicates=2, steps=4, metrics=["signed", "agreements_active"], parameters=parameters)
-    assert sweep.run_sweep(plan, tmp_path) == []
+    assert sweep.run_sweep(plan, tmp_path).failures == []
     assert plots <= {p.name for p in (tmp_path / "plots").glob("*.png")}
     table = pd.read_parquet(tmp_path / "sweep.parquet")
     assert set(table["condition"]) == {c.id for c in plan.conditions}
@@ -222,7 +236,7 @@ def reference(tmp_path_factory):
     """The smoke sweep with one local worker: its folder and table."""
     out = tmp_path_factory.mktemp("smoke_1_worker")
     result = sweep_cli(out, "experiment=smoke", "sweep.workers=1")
-    assert "4 runs, 4 complete, 0 failed" in result.stdout
+    assert "4 runs: 0 already complete, 4 done, 0 failed" in result.stdout
     return out, pd.read_parquet(out / "sweep.parquet")
 
 
@@ -251,14 +265,15 @@ def test_two_workers_give_the_same_table(reference, tmp_path):
 def test_a_failing_condition_then_resume(reference, tmp_path):
     failed = sweep_cli(tmp_path, "experiment=smoke", "sweep.workers=1", "sweep.fail_condition=c1", check=False)
     assert failed.returncode == sweep.EXIT_FAILED_RUNS, failed.stderr
-    assert "2 complete, 2 failed" in failed.stdout
+    assert "4 runs: 0 already complete, 2 done, 2 failed" in failed.stdout
     failures = pd.read_csv(tmp_path / "failures.csv")
     assert list(failures["condition"]) == ["c1", "c1"]
     assert failures["error"].str.startswith("InjectedFailure").all()
     assert set(pd.read_parquet(tmp_path / "sweep.parquet")["condition"]) == {"c0"}
     before = manifests(tmp_path)
 
-    sweep_cli(tmp_path, "experiment=smoke", "sweep.workers=1")  # the same command, without the failure
+    resumed = sweep_cli(tmp_path, "experiment=smoke", "sweep.workers=1")  # the same, without the failure
+    assert "4 runs: 2 already complete, 2 done, 0 failed" in resumed.stdout
     after = manifests(tmp_path)
     assert len(after) == 4 and all(after[k] == v for k, v in before.items())  # c0's runs not redone
     assert pd.read_csv(tmp_path / "failures.csv").empty
@@ -282,7 +297,7 @@ def test_sigkill_then_resume_does_only_the_missing_runs(tmp_path, threads_cluste
     assert 3 <= len(done) < 20 and not (tmp_path / "sweep" / "sweep.parquet").exists()
 
     result = sweep_cli(tmp_path / "sweep", *args)
-    assert "20 runs, 20 complete, 0 failed" in result.stdout
+    assert f"20 runs: {len(done)} already complete, {20 - len(done)} done, 0 failed" in result.stdout
     after = manifests(tmp_path / "sweep")
     assert len(after) == 20 and all(after[k] == v for k, v in done.items())
 
