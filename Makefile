@@ -49,7 +49,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m experiments.run $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(APP_ASSETS)
 	$(PY) -m pytest -q $(ARGS)
 
 test-fast: $(STAMP)

@@ -1,19 +1,21 @@
 """The teaching app: a city-diplomacy run in the browser, on Mesa's SolaraViz.
 
-Run it with ``make app`` (or ``solara run model/app.py``) and open
-http://127.0.0.1:8765.  The sidebar is SolaraViz's own: Step, Play and Reset,
+Run it with ``make app`` (``python -m solara run model.app``: as a module,
+since run as a file its folder model/ would shadow the package ``model``) and
+open http://127.0.0.1:8765.  The sidebar is SolaraViz's own: Step, Play and Reset,
 and the model parameters (scenario, partner and oversight rules, the main
 utility weights, the candidate count K, the seed), which take effect on Reset.
 The main area shows, updated each step:
 
 - a world map (equirectangular): actors at their coordinates, sized by
-  population, coloured by country or by coalition; agreements in force as
+  √population, coloured by country or by coalition; agreements in force as
   edges coloured by domain (contested ones dashed); national governments as
   squares at their capitals, city networks as stars at their seats;
 - a panel for one actor, picked from a list: its agreements in force, its
   memberships, and the approvals and vetoes of its agreements;
-- charts of agreements in force by domain; signed, vetoed and contested per
-  month; members per network; the coalition energy.
+- charts (Vega-Lite, drawn by the browser, as Mesa's Altair components are) of agreements in force by domain;
+  signed, vetoed and contested per month; members per network; the coalition
+  energy.
 
 Why the page lays out its own components instead of passing them to
 SolaraViz: SolaraViz shows components in a draggable grid (vue-grid-layout,
@@ -38,22 +40,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import solara
+import solara.widgets
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from experiments.config import PROJECT_ROOT, ScenarioChoice, load_scenario, read_yaml
 from experiments.plots import DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOUR
 from model import DiplomacyModel, RuleSet, Scenario, build_rules
-from model.rules import REGISTRIES
 from model.agents import CityNetwork, NationalGovernment, SubnationalGovernment
+from model.rules import REGISTRIES
 from model.scenario import DOMAINS, is_background
 from model.validation import load
 
@@ -150,16 +151,17 @@ def model_params() -> dict[str, dict]:
 
 # ----------------------------------------------------------------------------- the map
 
-MAP_SIZE = (11, 5.4)  # inches
+MAP_SIZE = (11, 4.6)  # inches
 MAP_DPI = 90
-MAP_MARGINS = dict(left=0.01, right=0.99, top=0.94, bottom=0.18)  # room for the legend below
-CHART_HEIGHT = 170  # pixels; charts take their container's width
+MAP_MARGINS = dict(left=0.01, right=0.99, top=0.93, bottom=0.01)
 MAX_LABELS = 40  # named actors labelled on the map
 MAX_LEGEND_GROUPS = 12  # countries or coalitions listed in the colour legend
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4",
            "#b2df8a", "#fb9a99", "#cab2d6", "#6a3d9a"]
 NO_GROUP = "#bdbdbd"  # actors outside every coalition
+GROUP_RGBA = to_rgba_array(PALETTE + [NO_GROUP])  # group −1 (none) takes the last row
 NETWORK_COLOUR = "gold"
+CITY_ALPHA = np.array([1, 1, 1, 0.85])  # cities a little transparent: edges show through
 DENSE_EDGES = 200  # above this many, edges are thin, faint and not spread apart
 EDGE_SPACING = 0.9  # degrees between the midpoints of a pair's agreements
 MAX_BEND = 10.0  # degrees: widest fan of one pair's agreements
@@ -176,7 +178,7 @@ class Edges(NamedTuple):
 
 
 def live_edges(model: DiplomacyModel, spacing: float = 0.0) -> Edges:
-    """Agreements in force between two actors; several between one pair of places fan out ``spacing`` degrees apart.
+    """Agreements in force between two actors; those between one pair of places fan out ``spacing``° apart.
 
     Each edge runs from its western (then southern) end, so that edges
     between the same two places (Barcelona and the Generalitat share one)
@@ -186,7 +188,8 @@ def live_edges(model: DiplomacyModel, spacing: float = 0.0) -> Edges:
     parties = np.array([ag.parties for ag in live], dtype=np.int64).reshape(-1, 2)
     a = model.actors
     ends = np.stack([a.lon[parties], a.lat[parties]], axis=-1)
-    west_first = (ends[:, 0, 0] < ends[:, 1, 0]) | ((ends[:, 0, 0] == ends[:, 1, 0]) & (ends[:, 0, 1] <= ends[:, 1, 1]))
+    (lon0, lat0), (lon1, lat1) = ends[:, 0].T, ends[:, 1].T
+    west_first = (lon0 < lon1) | ((lon0 == lon1) & (lat0 <= lat1))
     ends = np.where(west_first[:, None, None], ends, ends[:, ::-1])
     bend = _bends(ends, spacing) if spacing and len(live) else np.zeros((len(live), 2))
     return Edges(ends, bend, np.array([ag.domain for ag in live], dtype=object),
@@ -254,29 +257,30 @@ def actor_groups(model: DiplomacyModel, colour_by: str) -> Grouping:
 
 
 def group_colours(group: np.ndarray) -> np.ndarray:
-    """One colour per actor: a palette cycled over groups, grey for actors in none."""
-    colours = np.array(PALETTE, dtype=object)[group % len(PALETTE)]
-    colours[group < 0] = NO_GROUP
-    return colours
+    """One RGBA colour per actor: the palette cycled over groups, grey for actors in none."""
+    return GROUP_RGBA[np.where(group < 0, -1, group % len(PALETTE))]
 
 
 def short_name(name: str) -> str:
-    """A network's short name: 'ICLEI – Local Governments…' → 'ICLEI'; 'United Cities and Local Governments' → 'UCLG'."""
+    """A network's short name: 'ICLEI – Local Governments…' → 'ICLEI', 'United Cities and Local Governments' → 'UCLG'.
+
+    The part before a dash; of a name of three words or more, the initials of its capitalised words.
+    """
     name = name.split(" – ")[0]
     words = name.split()
     return "".join(w[0] for w in words if w[0].isupper()) if len(words) > 2 else name
 
 
-def _draw_edges(ax, edges: Edges) -> list[str]:
-    """Agreements as lines coloured by domain (contested dashed); return the domains drawn."""
+def _draw_edges(ax, edges: Edges) -> None:
+    """Agreements as lines coloured by domain (contested dashed)."""
     dense = len(edges.ends) > DENSE_EDGES
-    for flag, style, width in ((False, "solid", 0.4 if dense else 1.4), (True, (0, (4, 2)), 0.8 if dense else 1.8)):
-        for domain in _domain_order(edges.domains[edges.contested == flag]):
-            chosen = (edges.contested == flag) & (edges.domains == domain)
-            ax.add_collection(LineCollection(edge_segments(edges, chosen), colors=DOMAIN_COLOURS.get(domain, OTHER_COLOUR),
-                                             linewidths=width, linestyles=style, alpha=0.3 if dense else 0.85,
-                                             zorder=1), autolim=False)
-    return _domain_order(edges.domains)
+    styles = ((False, "solid", 0.4 if dense else 1.4), (True, (0, (4, 2)), 0.8 if dense else 1.8))
+    for contested, style, width in styles:
+        for domain in _domain_order(edges.domains[edges.contested == contested]):
+            chosen = (edges.contested == contested) & (edges.domains == domain)
+            lines = LineCollection(edge_segments(edges, chosen), colors=DOMAIN_COLOURS.get(domain, OTHER_COLOUR),
+                                   linewidths=width, linestyles=style, alpha=0.3 if dense else 0.85, zorder=1)
+            ax.add_collection(lines, autolim=False)
 
 
 def _domain_order(domains) -> list[str]:
@@ -290,12 +294,12 @@ def _draw_actors(ax, model: DiplomacyModel, colours: np.ndarray) -> None:
     size = 10 + 220 * np.sqrt(a.population[subs] / max(a.population[subs].max(), 1))
     region = np.array([agent.kind == "region" for agent in model.subnationals], dtype=bool)
     city = subs[~region]
-    ax.scatter(a.lon[city], a.lat[city], s=size[~region], c=list(colours[city]), alpha=0.85,
+    ax.scatter(a.lon[city], a.lat[city], s=size[~region], c=colours[city] * CITY_ALPHA,
                edgecolors="white", linewidths=0.4, zorder=2)
     ax.scatter(a.lon[subs[region]], a.lat[subs[region]], s=size[region], facecolors="none",
-               edgecolors=list(colours[subs[region]]), linewidths=1.8, zorder=2)
+               edgecolors=colours[subs[region]], linewidths=1.8, zorder=2)
     nats = np.array([g.index for g in model.nationals], dtype=np.int64)
-    ax.scatter(a.lon[nats], a.lat[nats], s=30, marker="s", c=list(colours[nats]), edgecolors="black",
+    ax.scatter(a.lon[nats], a.lat[nats], s=30, marker="s", c=colours[nats], edgecolors="black",
                linewidths=0.6, zorder=3)
     nets = np.array([n.index for n in model.networks], dtype=np.int64)
     ax.scatter(a.lon[nets], a.lat[nets], s=260, marker="*", c=NETWORK_COLOUR, edgecolors="black",
@@ -304,7 +308,7 @@ def _draw_actors(ax, model: DiplomacyModel, colours: np.ndarray) -> None:
 
 def _draw_labels(ax, model: DiplomacyModel) -> None:
     """Name the subnationals named in the scenario and the networks; labels at one spot are stacked."""
-    named = [x for x, spec in zip(model.subnationals, model.spec.subnationals) if not is_background(spec)]
+    named = [x for x, spec in zip(model.subnationals, model.spec.subnationals, strict=True) if not is_background(spec)]
     stacked: Counter = Counter()
     for agent in named[:MAX_LABELS] + list(model.networks):
         spot = (round(agent.lon), round(agent.lat))
@@ -315,27 +319,33 @@ def _draw_labels(ax, model: DiplomacyModel) -> None:
         stacked[spot] += 1
 
 
-def _map_legend(ax, domains: list[str], grouping: Grouping) -> None:
-    """Legend below the map: the colour groups (when few), actor shapes, and the domains of the edges."""
-    group = grouping.group
-    shown = sorted(set(group[group >= 0].tolist()))
-    colours = [Patch(color=PALETTE[g % len(PALETTE)], label=grouping.names[g]) for g in shown]
-    if len(colours) > MAX_LEGEND_GROUPS:
-        colours = []
+class LegendEntry(NamedTuple):
+    """One entry of the legend under the map."""
+
+    symbol: str
+    colour: str
+    label: str
+
+
+def map_legend(model: DiplomacyModel, colour_by: str) -> tuple[LegendEntry, ...]:
+    """The map's legend, shown in the page under it: colour groups (when few), actor shapes, edge domains.
+
+    In the page rather than in the figure: crisp at any size, and a quarter
+    less drawing each step.
+    """
+    grouping = actor_groups(model, colour_by)
+    shown = sorted(set(grouping.group[grouping.group >= 0].tolist()))
+    entries = [LegendEntry("■", PALETTE[g % len(PALETTE)], grouping.names[g]) for g in shown]
+    if len(entries) > MAX_LEGEND_GROUPS:
+        entries = []
     if grouping.outside:
-        colours.append(Patch(color=NO_GROUP, label=grouping.outside))
-    shape = dict(color="none", markeredgecolor="black", linestyle="none")
-    handles = [
-        *colours,
-        Line2D([], [], marker="o", markerfacecolor="0.5", label="city (area ∝ √population)", **shape),
-        Line2D([], [], marker="o", markerfacecolor="none", label="region", **shape),
-        Line2D([], [], marker="s", markerfacecolor="0.5", label="national government", **shape),
-        Line2D([], [], marker="*", markerfacecolor=NETWORK_COLOUR, markersize=12, label="city network", **shape),
-        *[Line2D([], [], color=DOMAIN_COLOURS.get(d, OTHER_COLOUR), lw=2, label=d) for d in domains],
-        Line2D([], [], color="0.3", lw=1.5, linestyle=(0, (4, 2)), label="contested"),
-    ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=6, fontsize=8,
-              frameon=False)
+        entries.append(LegendEntry("■", NO_GROUP, grouping.outside))
+    entries += [LegendEntry("●", "#757575", "city (area ∝ √population)"), LegendEntry("○", "#757575", "region"),
+                LegendEntry("■", "#757575", "national government"), LegendEntry("★", NETWORK_COLOUR, "city network")]
+    domains = _domain_order(live_edges(model).domains)
+    entries += [LegendEntry("━", DOMAIN_COLOURS.get(d, OTHER_COLOUR), d) for d in domains]
+    entries.append(LegendEntry("┅", "#555555", "contested"))
+    return tuple(entries)
 
 
 def map_extent(model: DiplomacyModel, ratio: float) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -355,10 +365,9 @@ def draw_map(model: DiplomacyModel, colour_by: str = "country") -> Figure:
     ax.set_facecolor("#eef3f7")
     grouping = actor_groups(model, colour_by)
     edges = live_edges(model, spacing=0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
-    domains = _draw_edges(ax, edges)
+    _draw_edges(ax, edges)
     _draw_actors(ax, model, group_colours(grouping.group))
     _draw_labels(ax, model)
-    _map_legend(ax, domains, grouping)
     fig.subplots_adjust(**MAP_MARGINS)
     box = ax.get_position()
     lons, lats = map_extent(model, box.width * MAP_SIZE[0] / (box.height * MAP_SIZE[1]))
@@ -378,25 +387,42 @@ def png(fig: Figure) -> bytes:
 # ----------------------------------------------------------------------------- charts
 
 
+CHART_HEIGHT = 170  # pixels; charts take their container's width
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the version Solara's page loads
+
+
 def metrics_table(model: DiplomacyModel) -> pd.DataFrame:
     """The DataCollector's model metrics, one row per month."""
     return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
 
-def series_chart(table: pd.DataFrame, series: dict[str, tuple[str, str]], title: str, ylabel: str) -> alt.Chart:
-    """Lines over months (Vega-Lite, drawn by the browser): ``series`` maps a label to (column, colour)."""
-    columns = [column for column, _ in series.values()]
-    long = (table[columns].set_axis(list(series), axis=1).rename_axis("month").reset_index()
-            .melt("month", var_name="series", value_name="value"))
-    colour = alt.Color("series:N", title=None, sort=list(series),
-                       scale=alt.Scale(domain=list(series), range=[c for _, c in series.values()]))
-    return (alt.Chart(long, title=title).mark_line()
-            .encode(x=alt.X("month:Q", axis=alt.Axis(format="d", tickMinStep=1)), y=alt.Y("value:Q", title=ylabel),
-                    color=colour, tooltip=["month", "series", "value"])
-            .properties(width="container", height=CHART_HEIGHT))
+def series_chart(table: pd.DataFrame, series: dict[str, tuple[str, str]], title: str, ylabel: str) -> dict:
+    """A Vega-Lite line chart over months, drawn by the browser: ``series`` maps a label to (column, colour).
+
+    A plain spec rather than an Altair chart: Altair validates every chart
+    against the schema, about 20 ms each, every step.
+    """
+    labels = list(series)
+    values = [{"month": int(month), "series": label, "value": None if pd.isna(value) else float(value)}
+              for label, (column, _) in series.items() for month, value in table[column].items()]
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": CHART_HEIGHT,
+        "data": {"values": values},
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": {"field": "month", "type": "quantitative", "axis": {"format": "d", "tickMinStep": 1}},
+            "y": {"field": "value", "type": "quantitative", "title": ylabel},
+            "color": {"field": "series", "type": "nominal", "title": None, "sort": labels,
+                      "scale": {"domain": labels, "range": [colour for _, colour in series.values()]}},
+            "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "value"}],
+        },
+    }
 
 
-def domain_chart(model: DiplomacyModel) -> alt.Chart:
+def domain_chart(model: DiplomacyModel) -> dict:
     """Agreements in force per domain (domains that ever had one)."""
     table = metrics_table(model)
     series = {d: (f"active_by_domain.{d}", DOMAIN_COLOURS.get(d, OTHER_COLOUR)) for d in DOMAINS
@@ -404,20 +430,20 @@ def domain_chart(model: DiplomacyModel) -> alt.Chart:
     return series_chart(table, series, "Agreements in force by domain", "agreements")
 
 
-def events_chart(model: DiplomacyModel) -> alt.Chart:
+def events_chart(model: DiplomacyModel) -> dict:
     """Signed, vetoed and contested agreements per month."""
     series = {event: (event, colour) for event, colour in EVENT_COLOURS.items()}
     return series_chart(metrics_table(model), series, "Signed, vetoed and contested per month", "per month")
 
 
-def network_chart(model: DiplomacyModel) -> alt.Chart:
+def network_chart(model: DiplomacyModel) -> dict:
     """Members of each city network."""
     series = {short_name(net.name): (f"network_members.{net.actor_id}", PALETTE[k % len(PALETTE)])
               for k, net in enumerate(model.networks)}
     return series_chart(metrics_table(model), series, "Members per network", "members")
 
 
-def coalition_chart(model: DiplomacyModel) -> alt.Chart | None:
+def coalition_chart(model: DiplomacyModel) -> dict | None:
     """Energy of the coalition configuration (Axelrod & Bennett), or None while there are no coalitions."""
     table = metrics_table(model)
     if not model.coalition_labels or "coalition_energy" not in table:
@@ -527,31 +553,50 @@ def WorldMap(model: DiplomacyModel):
             solara.Text("World map: colour actors by", style={"font-weight": "bold"})
             solara.ToggleButtonsSingle(value=colour_by, values=["country", "coalition"])
         solara.Image(png(draw_map(model, colour_by.value)), width="100%", classes=["world-map"])
+        MapLegend(map_legend(model, colour_by.value))
+
+
+@solara.component
+def MapLegend(entries: tuple[LegendEntry, ...]):
+    """The legend under the map (redrawn only when it changes)."""
+    with solara.Row(gap="16px", style={"flex-wrap": "wrap", "row-gap": "2px", "font-size": "0.85em"}):
+        for entry in entries:
+            with solara.Row(gap="4px"):
+                solara.Text(entry.symbol, style={"color": entry.colour, "font-weight": "bold"})
+                solara.Text(entry.label)
 
 
 @solara.component
 def Chart(model: DiplomacyModel, chart_of, empty: str = ""):
-    """A chart made by ``chart_of(model)``; ``empty`` is shown when it returns None."""
+    """The Vega-Lite chart ``chart_of(model)`` (as solara.FigureAltair shows one); ``empty`` when it is None."""
     update_counter.get()
-    chart = chart_of(model)
+    spec = chart_of(model)
     with solara.Card(margin=0):
-        if chart is None:
+        if spec is None:
             solara.Info(empty)
         else:
-            solara.FigureAltair(chart)
+            solara.widgets.VegaLite.element(spec=spec)
 
 
 @solara.component
 def ActorPanel(model: DiplomacyModel):
-    """One actor, picked from a list: its agreements in force, memberships, approvals and vetoes."""
-    update_counter.get()
+    """One actor, picked from a list (not redrawn each step: the list is long at world scale)."""
     choices = solara.use_memo(lambda: actor_choices(model), [model])
-    picked = solara.use_reactive(next(iter(choices)))
-    label = picked.value if picked.value in choices else next(iter(choices))
-    report = actor_report(model, choices[label])
-    tally = ", ".join(f"{n} {event}" for event, n in report.tally.items()) or "none yet"
+    labels = solara.use_memo(lambda: list(choices), [choices])
+    picked = solara.use_reactive(labels[0])
+    label = picked.value if picked.value in choices else labels[0]
     with solara.Card("One actor", margin=0), solara.Column(gap="6px"):
-        solara.Select("Actor", value=label, values=list(choices), on_value=picked.set)
+        solara.Select("Actor", value=label, values=labels, on_value=picked.set)
+        ActorRecord(model, choices[label])
+
+
+@solara.component
+def ActorRecord(model: DiplomacyModel, index: int):
+    """The actor's agreements in force, memberships, approvals and vetoes, updated each step."""
+    update_counter.get()
+    report = actor_report(model, index)
+    tally = ", ".join(f"{n} {event}" for event, n in report.tally.items()) or "none yet"
+    with solara.Column(gap="6px"):
         solara.Text(" · ".join(report.facts))
         solara.Text(f"Agreements in force: {len(report.agreements)}", style={"font-weight": "bold"})
         solara.DataFrame(report.agreements, items_per_page=5)

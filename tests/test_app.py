@@ -107,8 +107,10 @@ def test_edges_across_the_date_line_come_back_from_the_other_side():
     assert np.allclose(segments, [[[170, 0], [190, 10]], [[-190, 0], [-170, 10]]])
 
 
-def chart_series(chart: alt.Chart) -> set[str]:
-    return {row["series"] for row in chart.to_dict()["datasets"].popitem()[1]}
+def chart_series(spec: dict) -> set[str]:
+    """The series of a chart, after checking it is valid Vega-Lite (Altair validates it)."""
+    alt.Chart.from_dict(spec)
+    return {row["series"] for row in spec["data"]["values"]}
 
 
 def test_charts(classroom_run):
@@ -197,3 +199,15 @@ def test_page_actor_picker_and_colour_switch():
     rc.find(v.BtnToggle).widget.v_model = "coalition"
     assert map_bytes(rc) != before
     rc.close()
+
+
+@pytest.mark.parametrize("name", list(scenario_choices()))
+def test_every_scenario_draws(name):
+    model = AppModel(scenario_name=name)
+    model.step()
+    for colour_by in ("country", "coalition"):
+        png(draw_map(model, colour_by))
+    for chart_of in (domain_chart, events_chart, network_chart, coalition_chart):
+        spec = chart_of(model)
+        assert spec is None or alt.Chart.from_dict(spec)
+    assert actor_report(model, 0).facts
