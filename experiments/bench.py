@@ -69,6 +69,17 @@ def boltzmann_run(n: int, steps: int, seed: int) -> float:
     return time_steps(model, steps)
 
 
+def landscape_minimum_seconds(n: int = 20, k: int = 2, seed: int = 0) -> float:
+    """Time of the exhaustive landscape minimum (Axelrod & Bennett 1993) for n actors and k coalitions."""
+    from model.rules import landscape_minimum
+
+    rng = np.random.default_rng(seed)
+    p = rng.normal(size=(n, n))
+    started = time.perf_counter()
+    landscape_minimum(rng.uniform(0.5, 2.0, n), (p + p.T) / 2, k)
+    return time.perf_counter() - started
+
+
 def peak_memory_mb() -> float:
     """Peak resident set size of this process (Linux reports kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -92,6 +103,7 @@ def measure(settings: BenchSettings) -> dict:
     exponent = (math.log(step_time[1] / step_time[0]) / math.log(large["cities"] / small["cities"])
                 if large["cities"] != small["cities"] else float("nan"))
     return {"sizes": rows, "ratio_to_boltzmann": large["ratio"], "scaling_exponent": exponent,
+            "landscape_minimum_20x2_s": landscape_minimum_seconds(),
             "peak_memory_mb": peak_memory_mb(), "steps": settings.steps, "repeats": settings.repeats,
             "cores": os.cpu_count(), "python": platform.python_version()}
 
@@ -103,6 +115,7 @@ def report(result: dict) -> str:
                      f"{r['boltzmann_us_per_actor_step']:>24.2f} {r['ratio']:>6.2f}")
     lines.append(f"ratio to Boltzmann at the large size: {result['ratio_to_boltzmann']:.2f} (target ≤ 3)")
     lines.append(f"scaling exponent: {result['scaling_exponent']:.3f} (target ≤ 1.15)")
+    lines.append(f"exhaustive landscape minimum, 20 actors, 2 coalitions: {result['landscape_minimum_20x2_s']:.2f} s")
     lines.append(f"peak memory: {result['peak_memory_mb']:.0f} MB; {result['cores']} cores; "
                  f"{result['steps']} steps, median of {result['repeats']}")
     return "\n".join(lines)

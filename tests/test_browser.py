@@ -234,5 +234,5 @@ def test_article_step_time(app, capsys):
         times.append(time.perf_counter() - start)
     with capsys.disabled():
         print(f"\narticle scenario: one step in the browser takes {statistics.median(times):.2f} s "
-              f"(median of 5; {min(times):.2f}–{max(times):.2f} s)")
-    assert statistics.median(times) < 2.0
+              f"(median of 5; {min(times):.2f}–{max(times):.2f} s)")  # a measurement, not a pass mark
+    app.expect(app.counter()).to_have_text("Step: 7")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import pytest
@@ -100,15 +99,17 @@ def test_energy_never_rises_under_descent_and_ends_in_a_local_minimum(case, data
     assert np.all(current <= f.min(axis=1) + 1e-9)  # nobody can lower its frustration by moving
 
 
-def test_minimum_for_twenty_actors_and_two_coalitions_takes_seconds():
+def test_minimum_for_twenty_actors_and_two_coalitions_beats_every_descent():
+    # its time is measured by `python -m experiments.bench`, not asserted here
     rng = np.random.default_rng(0)
-    p = rng.normal(size=(20, 20))
+    sizes, p = rng.uniform(0.5, 2.0, 20), rng.normal(size=(20, 20))
     p = (p + p.T) / 2
-    started = time.perf_counter()
-    labels, energy = landscape_minimum(rng.uniform(0.5, 2.0, 20), p, 2)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5.0, f"{elapsed:.1f} s"
+    labels, energy = landscape_minimum(sizes, p, 2)
     assert len(labels) == 20 and labels[0] == 0
+    assert landscape_energy(sizes, p, labels) == pytest.approx(energy)
+    for _ in range(30):
+        local = landscape_descent(sizes, p, rng.integers(0, 2, 20), k=2).energies[-1]
+        assert energy <= local + 1e-9
 
 
 def test_beyond_exhaustive_reach_is_a_clear_error():
