@@ -46,6 +46,11 @@ def make_model(data, rules=None, seed=1):
     return DiplomacyModel(scenario, build_rules(rules or {}, "test"), rng=seed)
 
 
+def ledger_events(model, event: str) -> list[tuple[int, int | None]]:
+    """(step, actor) of every ledger event of one type, in order."""
+    return [(e.step, e.actor) for e in model.ledger.events if e.event == event]
+
+
 @pytest.fixture(scope="session")
 def classroom():
     return load_scenario(ROOT / "scenarios" / "classroom.yaml")

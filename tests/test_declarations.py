@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_model
+from conftest import make_model, ledger_events
 from model.rules import threshold_cascade
 from test_model import assert_ledger_matches_state
 from test_rules import ring_world
@@ -81,7 +81,7 @@ def declaration_world(convenor="c0", step=3, months=4, **rule):
 
 
 def endorsements(model):
-    return [(e.step, e.actor) for e in model.ledger.events if e.event == "endorsed"]
+    return ledger_events(model, "endorsed")
 
 
 def test_a_declaration_opens_collects_signatures_in_its_window_and_closes():

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_model
+from conftest import make_model, ledger_events
 from test_rules import ring_world
 
 ECONOMY = 0
@@ -22,7 +22,7 @@ def practice_world(p=0.0, q=0.0, step=0, **rule):
 
 
 def adopters(model):
-    return [(e.step, e.actor) for e in model.ledger.events if e.event == "adopted"]
+    return ledger_events(model, "adopted")
 
 
 def test_without_innovation_or_imitation_only_the_origin_adopts():
