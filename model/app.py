@@ -184,7 +184,7 @@ def live_edges(model: DiplomacyModel, spacing: float = 0.0) -> Edges:
     between the same two places (Barcelona and the Generalitat share one)
     have the same ends and fan out together.
     """
-    live = [ag for ag in model.live.values() if len(ag.parties) == 2 and ag.kind != "declaration"]
+    live = model.pair_agreements()
     parties = np.array([ag.parties for ag in live], dtype=np.int64).reshape(-1, 2)
     a = model.actors
     ends = np.stack([a.lon[parties], a.lat[parties]], axis=-1)

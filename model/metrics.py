@@ -35,8 +35,7 @@ def gini(values: np.ndarray) -> float:
 def agreement_graph(model: DiplomacyModel) -> nx.Graph:
     """Undirected graph of the agreements in force between two parties."""
     g = nx.Graph()
-    g.add_edges_from(ag.parties for ag in model.live.values()
-                     if len(ag.parties) == 2 and ag.kind != "declaration")
+    g.add_edges_from(ag.parties for ag in model.pair_agreements())
     return g
 
 
@@ -48,7 +47,7 @@ def clustering(model: DiplomacyModel) -> float:
     cheap at world scale: triangles through i are diag(A³)/2 and
     c_i = 2·t_i / (k_i (k_i − 1)).
     """
-    pairs = [ag.parties for ag in model.live.values() if len(ag.parties) == 2 and ag.kind != "declaration"]
+    pairs = [ag.parties for ag in model.pair_agreements()]
     if not pairs:
         return 0.0
     ends = np.array(pairs, dtype=np.int64)

@@ -25,6 +25,7 @@ from model.agents import Actor, CityNetwork, NationalGovernment, SubnationalGove
 from model.agreements import Agreement, Ledger
 from model.events import Timeline
 from model.rules import RuleSet
+from model.rules.ties import Ties
 from model.scenario import DOMAINS, Scenario, capital_location, in_scope
 
 EARTH_RADIUS_KM = 6371.0
@@ -74,6 +75,7 @@ class DiplomacyModel(mesa.Model):
         self.salience = np.ones(len(DOMAINS))
         self._expiring: dict[int, list[int]] = defaultdict(list)
         self._ties: Counter = Counter()
+        self._city_ties: Ties | None = None
         self.active_by_domain: Counter = Counter()
         self.active_by_kind: Counter = Counter()
         self._active_with_subnational = 0
@@ -285,6 +287,7 @@ class DiplomacyModel(mesa.Model):
     def join(self, i: int, network: CityNetwork, record: bool = True) -> None:
         """Actor i becomes a member of ``network``."""
         network.members.add(i)
+        self._city_ties = None
         self.network_members[network.column].append(i)
         self.actors.membership[i, network.column] = True
         if record:
@@ -323,7 +326,18 @@ class DiplomacyModel(mesa.Model):
                 self._ties[(min(parties[x], parties[y]), max(parties[x], parties[y]))] += 1
         self.count_live(ag, +1)
 
+    def pair_agreements(self) -> list[Agreement]:
+        """Agreements in force between exactly two parties (bilateral, state relations): the graph's edges."""
+        return [ag for ag in self.live.values() if len(ag.parties) == 2 and ag.kind != "declaration"]
+
+    def city_ties(self) -> Ties:
+        """The subnationals' ties (agreements, co-membership), built once until agreements change."""
+        if self._city_ties is None:
+            self._city_ties = Ties(self)
+        return self._city_ties
+
     def count_live(self, ag: Agreement, sign: int) -> None:
+        self._city_ties = None
         if sign > 0:
             self.live[ag.id] = ag
         else:

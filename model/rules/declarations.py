@@ -22,7 +22,6 @@ import numpy as np
 
 from model.agreements import Agreement
 from model.rules.registry import Registry
-from model.rules.ties import Ties
 from model.scenario import DOMAINS, DeclarationSpec
 from model.validation import bounds
 
@@ -198,8 +197,9 @@ class Declarations:
         """One month of signatures for every open declaration."""
         if not self.open:
             return
-        ties = Ties(self.model, self.rule.agreement_weight, self.rule.membership_weight)
-        share = share_of(ties.sum, self.rule.neighbour_weights(self.model))
+        ties, rule = self.model.city_ties(), self.rule
+        share = share_of(lambda v: ties.sum(v, rule.agreement_weight, rule.membership_weight),
+                         rule.neighbour_weights(self.model))
         for decl in self.open.values():
             joined = cascade(decl.thresholds, share, decl.signed, rounds=self.rule.rounds_per_step)
             self._endorse(decl, np.flatnonzero(joined & ~decl.signed).tolist(), self.model.month)

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from model.rules.registry import Registry
-from model.rules.ties import Ties
 from model.scenario import DOMAINS
 from model.validation import bounds
 
@@ -77,10 +76,10 @@ class Diffusion:
         started = [k for k, spec in enumerate(self.specs) if spec.step <= m.month]
         if not started:
             return
-        ties = Ties(m, self.rule.agreement_weight, self.rule.membership_weight)
+        ties = m.city_ties()
         for k in started:
             spec = self.specs[k]
-            adopting_ties = ties.sum(self.adopted[k])
+            adopting_ties = ties.sum(self.adopted[k], self.rule.agreement_weight, self.rule.membership_weight)
             p = np.minimum(1.0, spec.p + 1.0 - (1.0 - spec.q) ** adopting_ties)
             market = m.actors.interests[m.pool, DOMAINS.index(spec.domain)] >= self.rule.min_interest
             new = np.flatnonzero(market & ~self.adopted[k] & (self.rng.random(len(p)) < p))

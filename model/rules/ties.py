@@ -7,7 +7,7 @@ tie strength of i and j is
 
     T_ij = agreement_weight · (agreements in force between i and j) + membership_weight · |M_i ∩ M_j|,
 
-T_ii = 0.  ``Ties.sum(v)`` gives Σ_j T_ij·v_j for every subnational without
+T_ii = 0.  ``Ties.sum(v, agreement_weight, membership_weight)`` gives Σ_j T_ij·v_j for every subnational without
 building the n×n matrix, since a network can hold thousands of members:
 the membership part is M·(Mᵀ·v) − |M_i|·v_i.
 """
@@ -25,21 +25,19 @@ if TYPE_CHECKING:
 class Ties:
     """The month's ties among the model's subnationals (rows 0..n−1 of the actor table)."""
 
-    def __init__(self, model: DiplomacyModel, agreement_weight: float, membership_weight: float):
+    def __init__(self, model: DiplomacyModel):
         self.n = len(model.pool)
-        self.agreement_weight, self.membership_weight = agreement_weight, membership_weight
-        pairs = [ag.parties for ag in model.live.values()
-                 if ag.kind != "declaration" and all(model.is_subnational(p) for p in ag.parties)]
+        pairs = [ag.parties for ag in model.pair_agreements() if all(model.is_subnational(p) for p in ag.parties)]
         edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
         self._a, self._b = edges[:, 0], edges[:, 1]
         self._m = model.actors.membership[: self.n].astype(float)
         self._shared = self._m.sum(axis=1)
 
-    def sum(self, values: np.ndarray) -> np.ndarray:
+    def sum(self, values: np.ndarray, agreement_weight: float, membership_weight: float) -> np.ndarray:
         """Σ_j T_ij · values_j for each subnational i."""
         v = np.asarray(values, dtype=float)
-        out = self.membership_weight * (self._m @ (self._m.T @ v) - self._shared * v)
+        out = membership_weight * (self._m @ (self._m.T @ v) - self._shared * v)
         if len(self._a):
-            out += self.agreement_weight * (np.bincount(self._a, v[self._b], self.n)
+            out += agreement_weight * (np.bincount(self._a, v[self._b], self.n)
                                             + np.bincount(self._b, v[self._a], self.n))
         return out
