@@ -56,6 +56,7 @@ def versions() -> dict[str, str]:
 
 def simulate(setup: RunSetup, progress: bool = False) -> DiplomacyModel:
     """Build the model and step it ``steps`` months."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra
     model = DiplomacyModel(setup.scenario, setup.rules, rng=setup.settings.seed)
     for _ in tqdm(range(setup.settings.steps), desc=setup.scenario.name, unit="month",
                   disable=not progress, leave=False):
@@ -93,7 +94,6 @@ def execute(setup: RunSetup, out_dir: Path, progress: bool = False) -> dict:
 
 @hydra.main(config_path="../configs", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     with user_errors():

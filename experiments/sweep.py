@@ -374,7 +374,6 @@ def run_task(run: Run, runs_dir: str, fail_condition: str | None = None) -> str:
     if is_complete(out_dir):  # a retry of a run whose first attempt finished after all
         return run.run_id
     shutil.rmtree(out_dir, ignore_errors=True)  # what an interrupted attempt left
-    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     with _HYDRA_LOCK, hydra_configs():
         setup = prepare(compose_checked(list(run.overrides)), list(run.overrides))
     if run_id(setup.resolved) != run.run_id:
