@@ -41,9 +41,13 @@ def tiny_data():
     return copy.deepcopy(TINY)
 
 
-def make_model(data, rules=None, seed=1):
+def make_model(data, rules=None, seed=1, steps=0):
+    """A model of plain scenario data, stepped ``steps`` months."""
     scenario = with_background(scenario_from_data(data, "test"))
-    return DiplomacyModel(scenario, build_rules(rules or {}, "test"), rng=seed)
+    model = DiplomacyModel(scenario, build_rules(rules or {}, "test"), rng=seed)
+    for _ in range(steps):
+        model.step()
+    return model
 
 
 def ledger_events(model, event: str) -> list[tuple[int, int | None]]:

@@ -86,9 +86,7 @@ def endorsements(model):
 
 def test_a_declaration_opens_collects_signatures_in_its_window_and_closes():
     data, rules = declaration_world(step=3, months=4)
-    model = make_model(data, rules=rules)
-    for _ in range(10):
-        model.step()
+    model = make_model(data, rules=rules, steps=10)
     events = {e.event: e.step for e in model.ledger.events if e.event in ("opened", "closed")}
     assert events == {"opened": 3, "closed": 7}
     signed = endorsements(model)
@@ -111,9 +109,7 @@ def test_a_network_convenor_opens_a_declaration_in_force_from_its_first_signatur
     ag = model.declarations.agreements["consensus"]
     assert ag.status == "proposed" and ag.parties == () and not ag.live  # nobody's threshold is reached
     data, rules = declaration_world(convenor="net", step=2, months=3)
-    model = make_model(data, rules=rules)
-    for _ in range(3):
-        model.step()
+    model = make_model(data, rules=rules, steps=3)
     ag = model.declarations.agreements["consensus"]
     assert ag.live and ag.convenor == model.by_id["net"].index and len(ag.parties) > 0
 
@@ -153,9 +149,7 @@ def test_interest_raises_thresholds():
 @given(seed=st.integers(0, 10_000), step=st.integers(1, 6), months=st.integers(1, 6))
 def test_signatures_only_inside_the_window(seed, step, months):
     data, rules = declaration_world(step=step, months=months)
-    model = make_model(data, rules=rules, seed=seed)
-    for _ in range(12):
-        model.step()
+    model = make_model(data, rules=rules, seed=seed, steps=12)
     assert all(step <= s < step + months for s, _ in endorsements(model))
     signers = [actor for _, actor in endorsements(model)]
     assert len(signers) == len(set(signers))  # nobody signs twice

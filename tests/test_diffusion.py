@@ -27,9 +27,7 @@ def adopters(model):
 
 def test_without_innovation_or_imitation_only_the_origin_adopts():
     data, rules = practice_world(p=0.0, q=0.0)
-    model = make_model(data, rules=rules)
-    for _ in range(6):
-        model.step()
+    model = make_model(data, rules=rules, steps=6)
     assert adopters(model) == [(0, 0)]
 
 
@@ -57,9 +55,7 @@ def test_innovation_alone_follows_the_bass_curve():
     data, rules = practice_world(p=0.05, q=0.0, min_interest=0.0)  # q = 0: innovation only
     fractions = []
     for seed in range(10):
-        model = make_model(data, rules=rules, seed=seed)
-        for _ in range(12):
-            model.step()
+        model = make_model(data, rules=rules, seed=seed, steps=12)
         fractions.append((len(adopters(model)) - 1) / 39)
     assert np.mean(fractions) == pytest.approx(1 - 0.95 ** 12, abs=0.05)
 

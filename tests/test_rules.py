@@ -190,18 +190,14 @@ def test_recruitment_fills_networks_up_to_the_cap():
 def test_a_fee_above_every_benefit_recruits_nobody():
     data = ring_world()
     data["networks"][0].update(fee=50.0)
-    model = make_model(data)
-    for _ in range(12):
-        model.step()
+    model = make_model(data, steps=12)
     assert not model.networks[0].members
 
 
 def test_recruitment_respects_scope():
     data = ring_world()
     data["networks"][0].update(scope=["EU"], recruitment_rate=20, fee=0.0)
-    model = make_model(data)
-    for _ in range(12):
-        model.step()
+    model = make_model(data, steps=12)
     countries = {model.by_index(i).country for i in model.networks[0].members}
     assert countries and countries <= {"ES", "PT", "FR", "DE", "IT", "SE", "NO", "FI", "PL", "UA", "GR", "RU"}
 
