@@ -14,6 +14,7 @@ configuration files, output files or plots.
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -66,6 +67,8 @@ class DiplomacyModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, rules: RuleSet | None = None, rng: int | None = None):
         super().__init__(rng=rng)
+        self._seed = np.random.SeedSequence(rng)
+        self._streams: dict[str, np.random.Generator] = {}
         self.spec = scenario
         self.rules = rules or RuleSet()
         self.ledger = Ledger()
@@ -75,6 +78,12 @@ class DiplomacyModel(mesa.Model):
         self.salience = np.ones(len(DOMAINS))
         self._expiring: dict[int, list[int]] = defaultdict(list)
         self._ties: Counter = Counter()
+        self.partners: defaultdict[int, Counter] = defaultdict(Counter)
+        """Pair agreements in force: actor → Counter(partner → agreements in force between the two)."""
+        self.pair_domains: set[tuple[int, int, int]] = set()
+        """(i, j, domain) with i < j for every pair agreement in force: at most one per pair and domain."""
+        self.partner_table = None
+        """The partner rule's sampling table for the current step (``rules.partner.prepare``)."""
         self._city_ties: Ties | None = None
         self.active_by_domain: Counter = Counter()
         self.active_by_kind: Counter = Counter()
@@ -182,6 +191,20 @@ class DiplomacyModel(mesa.Model):
 
     # ------------------------------------------------------------------ queries used by rules
 
+    def stream(self, name: str) -> np.random.Generator:
+        """The random stream of process ``name``, derived from the run's seed and the name alone.
+
+        Each process (partner choice, utility noise, oversight, declarations,
+        ...) draws only from its own stream, so switching a process off, or
+        changing how much it draws, leaves every other process's draws as they
+        were (common random numbers across rule switches).
+        """
+        stream = self._streams.get(name)
+        if stream is None:
+            key = np.random.SeedSequence(self._seed.entropy, spawn_key=(zlib.crc32(name.encode()),))
+            stream = self._streams[name] = np.random.default_rng(key)
+        return stream
+
     @property
     def month(self) -> int:
         """Months elapsed (0 before the first step)."""
@@ -212,7 +235,7 @@ class DiplomacyModel(mesa.Model):
         return self.governments[int(self.actors.country[i])]
 
     def foreign_nations(self, i: int, k: int) -> np.ndarray:
-        rows = self.nation_rows[self.rng.integers(0, len(self.nation_rows), k)]
+        rows = self.nation_rows[self.stream("partner").integers(0, len(self.nation_rows), k)]
         rows = np.unique(rows)
         return rows[self.actors.country[rows] != self.actors.country[i]]
 
@@ -222,10 +245,12 @@ class DiplomacyModel(mesa.Model):
 
     def draw_domain(self, i: int) -> int:
         """A domain drawn in proportion to i's interests times the domains' current salience."""
-        w = (self.actors.interests[i] * self.salience).tolist()
-        if sum(w) <= 0:
-            return self.random.randrange(len(DOMAINS))
-        return self.random.choices(range(len(DOMAINS)), weights=w)[0]
+        w = self.actors.interests[i] * self.salience
+        total = w.sum()
+        rng = self.stream("domain")
+        if total <= 0:
+            return int(rng.integers(len(DOMAINS)))
+        return int(np.searchsorted(np.cumsum(w), rng.random() * total, side="right").clip(max=len(DOMAINS) - 1))
 
     def is_subnational(self, i: int) -> bool:
         return i < len(self.subnationals)
@@ -277,7 +302,7 @@ class DiplomacyModel(mesa.Model):
         if not vetoed_by:
             self._sign(ag, "active")
             self.ledger.record(step, "signed", ag, actor=parties[0])
-        elif all(self.random.random() < self.actors.assertiveness[s] for s in vetoed_by):
+        elif all(self.stream("contest").random() < self.actors.assertiveness[s] for s in vetoed_by):
             self._sign(ag, "contested")
             self.ledger.record(step, "contested", ag, actor=vetoed_by[0])
         else:
@@ -324,7 +349,36 @@ class DiplomacyModel(mesa.Model):
         for x in range(len(parties)):
             for y in range(x + 1, len(parties)):
                 self._ties[(min(parties[x], parties[y]), max(parties[x], parties[y]))] += 1
+        self._pair_in_force(ag, +1)
         self.count_live(ag, +1)
+
+    def _pair_in_force(self, ag: Agreement, sign: int) -> None:
+        """Keep ``partners`` and ``pair_domains`` in step with a pair agreement entering or leaving force."""
+        if len(ag.parties) != 2 or ag.kind == "declaration":
+            return
+        i, j = sorted(ag.parties)
+        key = (i, j, DOMAINS.index(ag.domain))
+        if sign > 0:
+            self.pair_domains.add(key)
+        else:
+            self.pair_domains.discard(key)
+        for a, b in ((i, j), (j, i)):
+            self.partners[a][b] += sign
+            if self.partners[a][b] <= 0:
+                del self.partners[a][b]
+
+    def partners_of(self, i: int) -> np.ndarray:
+        """Actors with at least one pair agreement in force with i."""
+        return np.fromiter(self.partners[i], dtype=np.int64, count=len(self.partners[i]))
+
+    def in_force_between(self, i: int, js: np.ndarray) -> np.ndarray:
+        """Pair agreements in force between i and each of js."""
+        mine = self.partners.get(i, {})
+        return np.array([mine.get(j, 0) for j in js.tolist()], dtype=float)
+
+    def has_in_force(self, i: int, j: int, domain: int) -> bool:
+        """Whether i and j already have an agreement in force in ``domain``."""
+        return (min(i, j), max(i, j), domain) in self.pair_domains
 
     def pair_agreements(self) -> list[Agreement]:
         """Agreements in force between exactly two parties (bilateral, state relations): the graph's edges."""
@@ -356,6 +410,7 @@ class DiplomacyModel(mesa.Model):
             parties = list(ag.parties)
             self.actors.degree[parties] -= 1
             self.actors.by_domain[parties, DOMAINS.index(ag.domain)] -= 1
+            self._pair_in_force(ag, -1)
             self.count_live(ag, -1)
             self.ledger.record(self.month, "expired", ag)
 
@@ -367,9 +422,9 @@ class DiplomacyModel(mesa.Model):
         if self.month % 12 == 1:  # a new calendar year of capacity starts with months 1, 13, ...
             self.actors.signed_this_year[:] = 0
         self._expire()
-        self.rules.partner.prepare(self)
-        for network in self.random.sample(self.networks, len(self.networks)):
-            network.step()
+        self.partner_table = self.rules.partner.prepare(self)
+        for k in self.stream("networks").permutation(len(self.networks)).tolist():
+            self.networks[k].step()
         self._proposals(self.subnationals)
         self._proposals(self.nationals)
         for process in self.processes:
@@ -379,9 +434,10 @@ class DiplomacyModel(mesa.Model):
     def _proposals(self, agents: list[Actor]) -> None:
         """Each agent makes Poisson(capacity/12) proposals this month, agents in random order."""
         rows = np.fromiter((ag.index for ag in agents), dtype=np.int64, count=len(agents))
-        counts = self.rng.poisson(self.actors.capacity[rows] / 12.0)
+        rng = self.stream("proposals")
+        counts = rng.poisson(self.actors.capacity[rows] / 12.0)
         active = np.flatnonzero(counts)
-        for k in self.rng.permutation(active).tolist():
+        for k in rng.permutation(active).tolist():
             for _ in range(int(counts[k])):
                 agents[k].propose()
 

@@ -28,7 +28,7 @@ def ring_world(n=40, **extra):
 
 
 def chosen(model, rule, proposer=0, draws=400):
-    rule.prepare(model)
+    model.partner_table = rule.prepare(model)
     return np.concatenate([rule.choose(model, proposer) for _ in range(draws)])
 
 
@@ -39,7 +39,7 @@ def chosen(model, rule, proposer=0, draws=400):
                                   PreferentialPartner(candidates=5), NetworkPartner(candidates=5)])
 def test_candidates_are_bounded_foreign_and_distinct(rule):
     model = make_model(ring_world())
-    rule.prepare(model)
+    model.partner_table = rule.prepare(model)
     for proposer in range(10):
         picks = rule.choose(model, proposer)
         assert 0 < len(picks) <= 5

@@ -314,7 +314,7 @@ class Landscape:
         self.ties = AgreementsAmong(self.members)
         raw = rule.raw_sizes(model, self.members)
         self.sizes = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1.0 / max(len(raw), 1))
-        rng = model.rng.spawn(1)[0]  # its own stream: the core model's draws stay as they were
+        rng = model.stream("coalitions")
         self.current = rng.integers(0, rule.max_coalitions, len(self.members))
         self.moves = 0
         self.energy = landscape_energy(self.sizes, self.propensities(), self.current)

@@ -167,7 +167,7 @@ class Declarations:
 
     def __init__(self, rule: ThresholdDeclarations, model: DiplomacyModel):
         self.rule, self.model = rule, model
-        self.rng = model.rng.spawn(1)[0]  # its own stream: the core model's draws stay as they were
+        self.rng = model.stream("declarations")
         self.specs = model.spec.timeline.declarations
         self.agreements: dict[str, Agreement] = {}
         self.open: dict[str, OpenDeclaration] = {}

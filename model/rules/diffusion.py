@@ -58,7 +58,7 @@ class Diffusion:
 
     def __init__(self, rule: BassDiffusion, model: DiplomacyModel):
         self.rule, self.model = rule, model
-        self.rng = model.rng.spawn(1)[0]  # its own stream: the core model's draws stay as they were
+        self.rng = model.stream("diffusion")
         self.specs = model.spec.practices
         self.adopted = np.zeros((len(self.specs), len(model.pool)), dtype=bool)
         self._introduce(0)

@@ -39,4 +39,4 @@ class GeometricTerm:
     mean_months: float = field(default=48.0, metadata=bounds(1))
 
     def duration(self, model: DiplomacyModel) -> int:
-        return int(model.rng.geometric(1.0 / self.mean_months))
+        return int(model.stream("expiry").geometric(1.0 / self.mean_months))

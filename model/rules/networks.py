@@ -45,12 +45,12 @@ class InterestRecruitment:
         n = min(network.recruitment_rate, room)
         if n <= 0 or len(network.eligible) == 0:
             return np.empty(0, dtype=np.int64)
-        drawn = np.unique(network.eligible[model.rng.integers(0, len(network.eligible), n)])
+        drawn = np.unique(network.eligible[model.stream("networks").integers(0, len(network.eligible), n)])
         return np.array([i for i in drawn if i not in network.members], dtype=np.int64)
 
     def accepts(self, model: DiplomacyModel, network: CityNetwork, invitees: np.ndarray) -> np.ndarray:
         focus_interest = model.actors.interests[np.ix_(invitees, network.focus)].mean(axis=1)
         benefit = focus_interest * (1.0 + self.size_effect * np.log1p(len(network.members) / 100.0))
         if self.tau > 0:
-            benefit = benefit + model.rng.gumbel(0.0, self.tau, len(invitees))
+            benefit = benefit + model.stream("networks").gumbel(0.0, self.tau, len(invitees))
         return benefit > network.fee

@@ -66,7 +66,7 @@ class SupervisoryOversight(_Oversight):
         if relation <= self.hostile_below:
             return False
         p = government.stance + (1.0 - government.stance) * model.actors.autonomy[actor]
-        return model.random.random() < p * min(1.0, 1.0 + relation)
+        return model.stream("oversight").random() < p * min(1.0, 1.0 + relation)
 
 
 @OVERSIGHT_RULES.register("restrictive")

@@ -59,15 +59,16 @@ class _WeightedPool:
         """Weights over ``model.pool`` for this step, or None for uniform."""
         return None
 
-    def prepare(self, model: DiplomacyModel) -> None:
+    def prepare(self, model: DiplomacyModel) -> np.ndarray | None:
+        """This step's sampling table (stored by the model as ``model.partner_table``)."""
         weights = self.pool_weights(model)
-        self._cdf = None if weights is None else np.cumsum(weights)
+        return None if weights is None else np.cumsum(weights)
 
     def draw(self, model: DiplomacyModel, n: int) -> np.ndarray:
-        cdf = getattr(self, "_cdf", None)
+        cdf, rng = model.partner_table, model.stream("partner")
         if cdf is None:
-            return model.pool[model.rng.integers(0, len(model.pool), n)]
-        return model.pool[_sample_cdf(model.rng, cdf, n)]
+            return model.pool[rng.integers(0, len(model.pool), n)]
+        return model.pool[_sample_cdf(rng, cdf, n)]
 
     def choose(self, model: DiplomacyModel, proposer: int) -> np.ndarray:
         return _foreign_unique(model, proposer, self.draw(model, 2 * self.candidates))[: self.candidates]
@@ -127,7 +128,7 @@ class GravityPartner(_WeightedPool):
         if len(drawn) <= self.candidates:
             return drawn
         dist = np.maximum(model.distance_km(proposer, drawn), self.min_distance_km)
-        return _weighted_without_replacement(model.rng, drawn, dist ** -self.gamma, self.candidates)
+        return _weighted_without_replacement(model.stream("partner"), drawn, dist ** -self.gamma, self.candidates)
 
 
 @PARTNER_RULES.register("network")
@@ -147,8 +148,9 @@ class NetworkPartner(_WeightedPool):
         picked = np.empty(0, dtype=np.int64)
         if nets:
             sizes = np.array([len(model.network_members[m]) for m in nets])
-            which = model.rng.choice(len(nets), size=2 * self.candidates, p=sizes / sizes.sum())
-            picked = np.array([model.network_members[nets[w]][model.rng.integers(sizes[w])]
+            rng = model.stream("partner")
+            which = rng.choice(len(nets), size=2 * self.candidates, p=sizes / sizes.sum())
+            picked = np.array([model.network_members[nets[w]][rng.integers(sizes[w])]
                                for w in which], dtype=np.int64)
             picked = _foreign_unique(model, proposer, picked)
         if len(picked) < self.candidates:

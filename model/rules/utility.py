@@ -68,6 +68,7 @@ class MutualConsentUtility:
         u_i = common + self.beta_economy * np.log1p(gdp_j / gdp_i) + self.beta_profile * a.profile[js]
         u_j = common + self.beta_economy * np.log1p(gdp_i / gdp_j) + self.beta_profile * a.profile[i]
         if self.tau > 0:
-            u_i = u_i + model.rng.gumbel(0.0, self.tau, len(js))
-            u_j = u_j + model.rng.gumbel(0.0, self.tau, len(js))
+            rng = model.stream("utility")
+            u_i = u_i + rng.gumbel(0.0, self.tau, len(js))
+            u_j = u_j + rng.gumbel(0.0, self.tau, len(js))
         return u_i, u_j
