@@ -2,8 +2,8 @@
 
 from model.model import DiplomacyModel
 from model.rules import RuleSet, build_rules
-from model.scenario import DOMAINS, Scenario, scenario_from_data, with_background
+from model.scenario import DOMAINS, Scenario, scenario_from_data, with_background, with_oversight
 from model.validation import SchemaError
 
 __all__ = ["DiplomacyModel", "RuleSet", "build_rules", "DOMAINS", "Scenario",
-           "scenario_from_data", "with_background", "SchemaError"]
+           "scenario_from_data", "with_background", "with_oversight", "SchemaError"]

@@ -84,19 +84,24 @@ class SubnationalGovernment(Actor):
 class NationalGovernment(Actor):
     """A national government: overseer of its subnationals and a diplomat itself.
 
-    It approves or vetoes its subnationals' agreements through the oversight
-    rule, and signs its own treaties with foreign nations and formal relations
+    It approves or vetoes its subnationals' agreements through its own
+    oversight regime (China restrictive, Brazil permissive), and signs its own treaties with foreign nations and formal relations
     with foreign subnationals (São Paulo state with the UK and the US).
     """
 
     type_name = "national"
 
-    def __init__(self, model: DiplomacyModel, spec: NationalSpec, index: int):
+    def __init__(self, model: DiplomacyModel, spec: NationalSpec, index: int, oversight):
         super().__init__(model, spec.id, spec.name, index)
         self.kind = "national"
         self.country = spec.country
         self.capital = spec.capital
+        self.oversight = oversight
+        """Its own oversight regime (a rule of ``rules/oversight``)."""
         self.stance = spec.stance
+        """Current tolerance of paradiplomacy, in [0, 1] (moved by collective voice and events)."""
+        self.base_stance = spec.stance
+        """Its own disposition, to which collective voice adds (reset by a stance change)."""
         self.reserved = {DOMAINS.index(d) for d in spec.reserved_domains}
         self.agenda_domains = {DOMAINS.index(d) for d, w in spec.agenda.items() if w > 0}
         self.treaties_per_year = spec.treaties_per_year

@@ -3,7 +3,7 @@
 DESIGN.md §3: an agreement has parties, a domain, a kind, the step it was
 signed, an expiry, a status and a convenor.  Every change is an event in the
 ledger (proposed, approved, vetoed, signed, contested, expired, withdrawn,
-joined, ...), which is never edited, so a run can be audited whole.
+joined, declined, renewed, ...), which is never edited, so a run can be audited whole.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 AgreementKind = Literal["bilateral", "declaration", "membership", "state_relation"]
-Status = Literal["proposed", "active", "contested", "vetoed", "expired", "withdrawn"]
+Status = Literal["proposed", "declined", "active", "contested", "vetoed", "expired", "withdrawn"]
 
 LIVE_STATUSES = ("active", "contested")
 """An agreement in force: signed, with or without its government's approval."""
@@ -32,6 +32,8 @@ class Agreement:
     signed_step: int | None = None
     expires_step: int | None = None
     convenor: int | None = None
+    shocks: tuple[float, ...] = ()
+    """Each party's match-specific utility shock η, drawn when it was signed (utility rule)."""
 
     @property
     def live(self) -> bool:

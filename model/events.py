@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from model.rules.oversight import OVERSIGHT_RULES
 from model.scenario import DOMAINS, CrisisSpec, DeclarationSpec, MegaEventSpec, StanceChangeSpec, TimelineSpec
 
 if TYPE_CHECKING:
@@ -72,13 +73,20 @@ class MegaEvent(TimedEvent):
 
 
 class StanceChange(TimedEvent):
-    """A national government's stance toward paradiplomacy becomes ``stance`` (a crackdown, an opening)."""
+    """A national government's stance toward paradiplomacy becomes ``stance`` (a crackdown, an opening).
+
+    The new stance is also its new disposition (the base collective voice
+    adds to), and every oversight regime reads it; with ``oversight`` the
+    government also switches regime.
+    """
 
     spec: StanceChangeSpec
 
     def begin(self) -> None:
         government = self.model.by_id[self.spec.actor]
-        government.stance = self.spec.stance
+        government.stance = government.base_stance = self.spec.stance
+        if self.spec.oversight:
+            government.oversight = OVERSIGHT_RULES.create(self.spec.oversight, {}, "timeline")
         self.record("stance_change", self.spec.step, actor=government.index)
 
 

@@ -1,7 +1,8 @@
 """What the DataCollector records each step, and the graph measures behind it.
 
-Model-level: agreements in force (total, by domain, by kind), signed, vetoed
-and contested this step, the share of agreements in force that have a
+Model-level: agreements in force (total, by domain, by kind), signed, vetoed,
+contested, declined, renewed, withdrawn and expired this step, the
+subnationals' utilisation of their yearly capacity and how many are at it, the share of agreements in force that have a
 subnational party, members per network, the Gini coefficient of degrees and
 the average clustering of the agreement graph.  Actor-level: degree,
 agreements by domain, memberships.
@@ -75,6 +76,11 @@ def model_reporters(model: DiplomacyModel) -> dict[str, Callable]:
         "proposed": lambda m: m.ledger.tally["proposed"],
         "joined": lambda m: m.ledger.tally["joined"],
         "expired": lambda m: m.ledger.tally["expired"],
+        "declined": lambda m: m.ledger.tally["declined"],
+        "renewed": lambda m: m.ledger.tally["renewed"],
+        "withdrawn": lambda m: m.ledger.tally["withdrawn"],
+        "utilisation": lambda m: m.utilisation(),
+        "at_capacity": lambda m: m.at_capacity(),
         "subnational_share": lambda m: m.subnational_share,
         "degree_gini": lambda m: gini(m.actors.degree[subnational_rows]),
         "clustering": clustering,

@@ -1,11 +1,17 @@
 """DiplomacyModel: city diplomacy as an agent-based model (Mesa 3.5).
 
-One step is one month.  Each step: agreements past their term expire; city
-networks recruit; subnational and national governments make proposals
-(about capacity/12 each, Poisson); every proposal goes through partner
-choice, mutual-consent utility, national oversight of each subnational side
-(veto, or contested signature by an assertive actor), and signing; the
-DataCollector records the state.  See DESIGN.md §2–§4.
+One step is one month.  Each step: agreements at term are renewed or lapse,
+and those due for review are kept or withdrawn on their merits; city
+networks recruit; subnational and national governments get proposal
+opportunities (about capacity/12 each, Poisson) and use one only when the
+best candidate is worth the proposal's cost; every proposal goes through
+partner choice, logit utility with diminishing returns (the partner may
+decline), the oversight regime of each subnational side's own government
+(veto, or contested signature by an assertive actor), and signing.  Then
+the collective processes (declarations, diffusion, coalitions) and the
+feedbacks (experience, collective voice, national relations) move, and the
+DataCollector records the state.  Capacity (agreements a year) is a ceiling:
+what an actor signs emerges from what it is worth.  See DESIGN.md §2–§4.
 
 The model takes a validated ``Scenario`` (with its background already added,
 see ``model.scenario.with_background``) and a ``RuleSet``; it knows nothing of
@@ -25,8 +31,10 @@ from model import metrics
 from model.agents import Actor, CityNetwork, NationalGovernment, SubnationalGovernment
 from model.agreements import Agreement, Ledger
 from model.events import Timeline
-from model.rules import RuleSet
+from model.rules import RuleSet, government_oversight
 from model.rules.ties import Ties
+from model.rules.renewal import side_utilities
+from model.rules.utility import accepted_shock
 from model.scenario import DOMAINS, Scenario, capital_location, in_scope
 
 EARTH_RADIUS_KM = 6371.0
@@ -51,9 +59,11 @@ class ActorTable:
     degree: np.ndarray = field(init=False)
     signed_this_year: np.ndarray = field(init=False)
     by_domain: np.ndarray = field(init=False)  # (N, domains): agreements in force per domain
+    standing: np.ndarray = field(init=False)   # visibility earned by agreements kept (experience rule)
 
     def __post_init__(self) -> None:
         n = len(self.country)
+        self.standing = np.zeros(n)
         self.degree = np.zeros(n, dtype=np.int64)
         self.signed_this_year = np.zeros(n, dtype=np.int64)
         self.by_domain = np.zeros((n, len(DOMAINS)), dtype=np.int64)
@@ -77,7 +87,11 @@ class DiplomacyModel(mesa.Model):
         """Agreements in force (active or contested), by id."""
         self.salience = np.ones(len(DOMAINS))
         self._expiring: dict[int, list[int]] = defaultdict(list)
-        self._ties: Counter = Counter()
+        self._reviews: dict[int, list[int]] = defaultdict(list)
+        self.pair_trust: dict[tuple[int, int], float] = {}
+        """Trust ∈ [0, 1] of each pair that has kept an agreement (experience rule)."""
+        self.utilisation_log: list[tuple[int, np.ndarray, np.ndarray]] = []
+        """(year 1, 2, ..., agreements signed, capacity) per actor for each completed calendar year."""
         self.partners: defaultdict[int, Counter] = defaultdict(Counter)
         """Pair agreements in force: actor → Counter(partner → agreements in force between the two)."""
         self.pair_domains: set[tuple[int, int, int]] = set()
@@ -89,13 +103,21 @@ class DiplomacyModel(mesa.Model):
         self.active_by_kind: Counter = Counter()
         self._active_with_subnational = 0
         self._build(scenario)
+        n_countries = len(self.countries)
+        self.cross_border = np.zeros((n_countries, n_countries))
+        """Agreements in force with a subnational party between each pair of nations (approved)."""
+        self.cross_border_contested = np.zeros((n_countries, n_countries))
+        self.experience = self.rules.experience.start(self)
         for spec in scenario.agreements:
             self._sign_initial(spec)
-        # collective dynamics (DESIGN.md §4): each rule starts a process stepped after the proposals
+        # collective dynamics and feedbacks (DESIGN.md §4): each rule starts a process stepped after the proposals
         self.coalitions = self.rules.coalition.start(self)
         self.declarations = self.rules.declarations.start(self)
         self.diffusion = self.rules.diffusion.start(self)
-        self.processes = (self.declarations, self.diffusion, self.coalitions)
+        self.voice = self.rules.voice.start(self)
+        self.relations_dynamics = self.rules.relations.start(self)
+        self.processes = (self.experience, self.voice, self.relations_dynamics,
+                          self.declarations, self.diffusion, self.coalitions)
         self.timeline = Timeline(self, scenario.timeline)
         self.ledger.start_step()  # initial agreements belong to the past, not to step 0's tally
         self.datacollector = metrics.DiplomacyCollector(metrics.model_reporters(self))
@@ -106,7 +128,7 @@ class DiplomacyModel(mesa.Model):
     def _build(self, s: Scenario) -> None:
         subs, nats, nets = s.subnationals, s.nationals, s.networks
         self.countries = sorted({x.country for x in subs} | {n.country for n in nats})
-        cidx = {c: k for k, c in enumerate(self.countries)}
+        cidx = self._country_index = {c: k for k, c in enumerate(self.countries)}
         missing = sorted({x.country for x in subs} - {n.country for n in nats})
         if missing:
             raise ValueError(f"no national government for countries {missing}: use with_background()")
@@ -143,7 +165,8 @@ class DiplomacyModel(mesa.Model):
             membership=np.zeros((n_sub + n_nat + n_net, n_net), dtype=bool),
         )
         self.subnationals = [SubnationalGovernment(self, x, i) for i, x in enumerate(subs)]
-        self.nationals = [NationalGovernment(self, n, n_sub + k) for k, n in enumerate(nats)]
+        self.nationals = [NationalGovernment(self, n, n_sub + k, government_oversight(n, self.rules.oversight))
+                          for k, n in enumerate(nats)]
         self.governments = {cidx[g.country]: g for g in self.nationals}
         self.pool = np.arange(n_sub, dtype=np.int64)
         self.nation_rows = np.arange(n_sub, n_sub + n_nat, dtype=np.int64)
@@ -181,12 +204,26 @@ class DiplomacyModel(mesa.Model):
                          if in_scope(spec, agent.country, agent.kind)], dtype=np.int64)
 
     def _sign_initial(self, spec) -> None:
+        """An agreement the scenario says is in force: in force at step 0, whatever the seed.
+
+        Its end is the file's ``duration`` when given (validated to fall after
+        the start), else the rest of a term drawn by the expiry rule given the
+        months it has lasted; its sides' shocks are drawn given that both
+        accepted it (``accepted_shock``).
+        """
         parties = tuple(self.by_id[p].index for p in spec.parties)
-        ag = self.new_agreement(parties, DOMAINS.index(spec.domain), spec.kind)
-        duration = spec.duration or self.rules.expiry.duration(self)
-        if spec.signed_step + duration <= 0:
-            return  # lapsed before the run starts
-        self._sign(ag, "active", signed_step=spec.signed_step, expires=spec.signed_step + duration)
+        domain = DOMAINS.index(spec.domain)
+        ag = self.new_agreement(parties, domain, spec.kind)
+        if spec.duration is not None:
+            expires = spec.signed_step + spec.duration
+        else:
+            expires = self.month + self.rules.expiry.remaining(self, self.month - spec.signed_step)
+        shocks = (0.0, 0.0)
+        if len(parties) == 2:
+            v_i, v_j = self.rules.utility.systematic(self, parties[0], self.rows([parties[1]]), domain)
+            rng, tau = self.stream("initial"), self.rules.utility.tau
+            shocks = (float(accepted_shock(rng, v_i, tau)[0]), float(accepted_shock(rng, v_j, tau)[0]))
+        self._sign(ag, "active", signed_step=spec.signed_step, expires=expires, shocks=shocks)
         self.ledger.record(spec.signed_step, "signed", ag, actor=parties[0], detail="initial")
 
     # ------------------------------------------------------------------ queries used by rules
@@ -223,9 +260,29 @@ class DiplomacyModel(mesa.Model):
     def memberships_of(self, i: int) -> list[int]:
         return np.flatnonzero(self.actors.membership[i]).tolist()
 
-    def prior_ties(self, i: int, js: np.ndarray) -> np.ndarray:
-        """Agreements ever signed between i and each of js."""
-        return np.array([self._ties[(min(i, j), max(i, j))] for j in js.tolist()], dtype=float)
+    def trust(self, i: int, js: np.ndarray) -> np.ndarray:
+        """Trust ∈ [0, 1] between i and each of js (0 for pairs that never kept an agreement)."""
+        return np.array([self.pair_trust.get((min(i, j), max(i, j)), 0.0) for j in js.tolist()], dtype=float)
+
+    def visibility(self, rows) -> np.ndarray | float:
+        """Profile plus the standing earned by agreements kept, for actor row(s) ``rows``."""
+        return self.actors.profile[rows] + self.actors.standing[rows]
+
+    @staticmethod
+    def pair_key(parties: tuple[int, ...]) -> tuple[int, int]:
+        i, j = parties
+        return (i, j) if i < j else (j, i)
+
+    @staticmethod
+    def rows(indices: list[int]) -> np.ndarray:
+        return np.array(indices, dtype=np.int64)
+
+    @staticmethod
+    def domain_index(domain: str) -> int:
+        return DOMAINS.index(domain)
+
+    def country_index(self, country: str) -> int:
+        return self._country_index[country]
 
     def relation(self, i: int, j: int) -> float:
         c = self.actors.country
@@ -258,13 +315,18 @@ class DiplomacyModel(mesa.Model):
     # ------------------------------------------------------------------ actions
 
     def offer(self, proposer: int, candidates: np.ndarray, domain: int, kind: str | None) -> Agreement | None:
-        """Propose to the best willing candidate; return the agreement, or None if nobody consents.
+        """Propose to the best candidate if it is worth the proposal's cost; None if no proposal is made.
 
-        Candidates without room this year are skipped.  Among those with
-        U_j > 0 the proposer picks the one with the highest U_i > 0.  A
-        national proposer deals only with nations it is not hostile to; its
-        ``kind`` is decided by the partner (treaty with a nation: bilateral;
-        with a subnational: state_relation).
+        Candidates without room this year, and those that already have an
+        agreement in force with the proposer in this domain, are skipped.  The
+        proposer values each candidate (V + η, the utility rule) and proposes
+        to the best when that exceeds ``proposal_cost`` plus its scarcity
+        (the shadow price of the capacity it has used this year); the partner
+        accepts when its own V + η exceeds its scarcity, else the proposal is
+        ``declined``.  A national
+        proposer deals only with nations it is not hostile to; its ``kind`` is
+        decided by the partner (treaty with a nation: bilateral; with a
+        subnational: state_relation).
         """
         if len(candidates) == 0:
             return None
@@ -272,19 +334,31 @@ class DiplomacyModel(mesa.Model):
         candidates = candidates[a.signed_this_year[candidates] < a.capacity[candidates]]
         if not self.is_subnational(proposer) and len(candidates):
             candidates = candidates[self.relations[a.country[proposer], a.country[candidates]] >= 0]
+        if len(candidates):
+            candidates = candidates[[not self.has_in_force(proposer, j, domain) for j in candidates.tolist()]]
         if len(candidates) == 0:
             return None
-        u_i, u_j = self.rules.utility.evaluate(self, proposer, candidates, domain)
-        willing = (u_i > 0) & (u_j > 0)
-        if not willing.any():
+        utility = self.rules.utility
+        v_i, v_j = utility.systematic(self, proposer, candidates, domain)
+        eta_i, eta_j = utility.shocks(self, len(candidates))
+        u_i = v_i + eta_i
+        best = int(np.argmax(u_i))
+        if u_i[best] <= utility.proposal_cost + utility.scarcity(self, proposer):
             return None
-        partner = int(candidates[willing][np.argmax(u_i[willing])])
+        partner = int(candidates[best])
         if kind is None:
             kind = "state_relation" if self.is_subnational(partner) else "bilateral"
-        return self.negotiate((proposer, partner), domain, kind)
+        if v_j[best] + eta_j[best] <= utility.scarcity(self, partner):
+            ag = self.new_agreement((proposer, partner), domain, kind)
+            self.ledger.record(self.month, "proposed", ag, actor=proposer)
+            self.ledger.record(self.month, "declined", ag, actor=partner)
+            ag.status = "declined"
+            return ag
+        return self.negotiate((proposer, partner), domain, kind, shocks=(float(eta_i[best]), float(eta_j[best])))
 
-    def negotiate(self, parties: tuple[int, int], domain: int, kind: str) -> Agreement:
-        """Oversight of each subnational side, then signing, contesting or dropping."""
+    def negotiate(self, parties: tuple[int, int], domain: int, kind: str,
+                  shocks: tuple[float, float] = (0.0, 0.0)) -> Agreement:
+        """Oversight of each subnational side by its own government's regime, then signing, contesting or dropping."""
         ag = self.new_agreement(parties, domain, kind)
         step = self.month
         self.ledger.record(step, "proposed", ag, actor=parties[0])
@@ -292,18 +366,17 @@ class DiplomacyModel(mesa.Model):
         for side, other in ((parties[0], parties[1]), (parties[1], parties[0])):
             if not self.is_subnational(side):
                 continue
-            if self.rules.oversight.approves(self, side, other, domain):
-                self.ledger.record(step, "approved", ag, actor=self.government_of(side).index,
-                                   detail=self.by_index(side).actor_id)
+            government = self.government_of(side)
+            if government.oversight.approves(self, side, other, domain):
+                self.ledger.record(step, "approved", ag, actor=government.index, detail=self.by_index(side).actor_id)
             else:
                 vetoed_by.append(side)
-                self.ledger.record(step, "vetoed", ag, actor=self.government_of(side).index,
-                                   detail=self.by_index(side).actor_id)
+                self.ledger.record(step, "vetoed", ag, actor=government.index, detail=self.by_index(side).actor_id)
         if not vetoed_by:
-            self._sign(ag, "active")
+            self._sign(ag, "active", shocks=shocks)
             self.ledger.record(step, "signed", ag, actor=parties[0])
         elif all(self.stream("contest").random() < self.actors.assertiveness[s] for s in vetoed_by):
-            self._sign(ag, "contested")
+            self._sign(ag, "contested", shocks=shocks)
             self.ledger.record(step, "contested", ag, actor=vetoed_by[0])
         else:
             ag.status = "vetoed"
@@ -334,21 +407,20 @@ class DiplomacyModel(mesa.Model):
         return ag
 
     def _sign(self, ag: Agreement, status: str, signed_step: int | None = None,
-              expires: int | None = None) -> None:
+              expires: int | None = None, shocks: tuple[float, ...] = (0.0, 0.0)) -> None:
         a = self.actors
         ag.status = status
+        ag.shocks = shocks
         ag.signed_step = self.month if signed_step is None else signed_step
         ag.expires_step = expires if expires is not None else ag.signed_step + self.rules.expiry.duration(self)
         self._expiring[ag.expires_step].append(ag.id)
+        self._schedule_review(ag)
         d = DOMAINS.index(ag.domain)
         parties = list(ag.parties)
         a.degree[parties] += 1
         a.by_domain[parties, d] += 1
         if signed_step is None:
             a.signed_this_year[parties] += 1
-        for x in range(len(parties)):
-            for y in range(x + 1, len(parties)):
-                self._ties[(min(parties[x], parties[y]), max(parties[x], parties[y]))] += 1
         self._pair_in_force(ag, +1)
         self.count_live(ag, +1)
 
@@ -391,6 +463,7 @@ class DiplomacyModel(mesa.Model):
         return self._city_ties
 
     def count_live(self, ag: Agreement, sign: int) -> None:
+        """Count an agreement entering (+1) or leaving (−1) force; call while its status is still live."""
         self._city_ties = None
         if sign > 0:
             self.live[ag.id] = ag
@@ -400,19 +473,62 @@ class DiplomacyModel(mesa.Model):
         self.active_by_kind[ag.kind] += sign
         if any(self.is_subnational(p) for p in ag.parties):
             self._active_with_subnational += sign
+            if len(ag.parties) == 2 and ag.kind != "declaration":
+                c, d = self.actors.country[list(ag.parties)]
+                if c != d:
+                    matrix = self.cross_border_contested if ag.status == "contested" else self.cross_border
+                    matrix[c, d] += sign
+                    matrix[d, c] += sign
 
-    def _expire(self) -> None:
+    def _schedule_review(self, ag: Agreement) -> None:
+        if len(ag.parties) == 2:
+            review = self.rules.renewal.next_review(ag, max(self.month, ag.signed_step))
+            if review is not None:
+                self._reviews[review].append(ag.id)
+
+    def _settle_terms(self) -> None:
+        """Agreements at term this month: renewed for a new term, or lapsed (renewal rule)."""
+        renewal = self.rules.renewal
         for aid in self._expiring.pop(self.month, []):
+            ag = self.agreements[aid]
+            if not ag.live or ag.expires_step != self.month:
+                continue
+            if len(ag.parties) != 2:
+                self._end(ag, "expired")
+                continue
+            utilities = side_utilities(self, ag, fresh=True)
+            self.experience.kept(ag)
+            if renewal.renews(utilities):
+                ag.expires_step = self.month + self.rules.expiry.duration(self)
+                self._expiring[ag.expires_step].append(aid)
+                self._schedule_review(ag)
+                self.ledger.record(self.month, "renewed", ag, detail=_utilities_text(utilities))
+            else:
+                self._end(ag, "expired", _utilities_text(utilities))
+
+    def _review(self) -> None:
+        """Agreements due for review: withdrawn when a side's utility has turned negative (renewal rule)."""
+        renewal = self.rules.renewal
+        for aid in self._reviews.pop(self.month, []):
             ag = self.agreements[aid]
             if not ag.live:
                 continue
-            ag.status = "expired"
-            parties = list(ag.parties)
-            self.actors.degree[parties] -= 1
-            self.actors.by_domain[parties, DOMAINS.index(ag.domain)] -= 1
-            self._pair_in_force(ag, -1)
-            self.count_live(ag, -1)
-            self.ledger.record(self.month, "expired", ag)
+            utilities = side_utilities(self, ag)
+            if renewal.keeps(utilities):
+                self._schedule_review(ag)
+            else:
+                self.experience.broken(ag)
+                self._end(ag, "withdrawn", _utilities_text(utilities))
+
+    def _end(self, ag: Agreement, status: str, detail: str = "") -> None:
+        """An agreement leaves force (``expired`` or ``withdrawn``)."""
+        parties = list(ag.parties)
+        self.actors.degree[parties] -= 1
+        self.actors.by_domain[parties, DOMAINS.index(ag.domain)] -= 1
+        self._pair_in_force(ag, -1)
+        self.count_live(ag, -1)
+        ag.status = status
+        self.ledger.record(self.month, status, ag, detail=detail)
 
     # ------------------------------------------------------------------ step
 
@@ -421,7 +537,8 @@ class DiplomacyModel(mesa.Model):
         self.ledger.start_step()
         if self.month % 12 == 1:  # a new calendar year of capacity starts with months 1, 13, ...
             self.actors.signed_this_year[:] = 0
-        self._expire()
+        self._settle_terms()
+        self._review()
         self.partner_table = self.rules.partner.prepare(self)
         for k in self.stream("networks").permutation(len(self.networks)).tolist():
             self.networks[k].step()
@@ -429,6 +546,9 @@ class DiplomacyModel(mesa.Model):
         self._proposals(self.nationals)
         for process in self.processes:
             process.step()
+        if self.month % 12 == 0:  # the calendar year's last month
+            self.utilisation_log.append((self.month // 12, self.actors.signed_this_year.copy(),
+                                         self.actors.capacity.copy()))
         self.datacollector.collect(self)
 
     def _proposals(self, agents: list[Actor]) -> None:
@@ -441,6 +561,18 @@ class DiplomacyModel(mesa.Model):
             for _ in range(int(counts[k])):
                 agents[k].propose()
 
+    def utilisation(self) -> float:
+        """Agreements signed this calendar year over the capacity for the months elapsed in it (subnationals)."""
+        rows = self.pool
+        months = (self.month - 1) % 12 + 1 if self.month else 0
+        room = self.actors.capacity[rows].sum() * months / 12.0
+        return float(self.actors.signed_this_year[rows].sum() / room) if room > 0 else 0.0
+
+    def at_capacity(self) -> int:
+        """Subnationals that have signed their whole yearly capacity this year."""
+        a, rows = self.actors, self.pool
+        return int(((a.signed_this_year[rows] >= a.capacity[rows]) & (a.capacity[rows] > 0)).sum())
+
     @property
     def active_total(self) -> int:
         return sum(self.active_by_kind.values())
@@ -449,3 +581,7 @@ class DiplomacyModel(mesa.Model):
     def subnational_share(self) -> float:
         total = self.active_total
         return self._active_with_subnational / total if total else 0.0
+
+
+def _utilities_text(utilities: tuple[float, float]) -> str:
+    return "u=" + ",".join(f"{u:.6g}" for u in utilities)

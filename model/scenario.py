@@ -76,7 +76,12 @@ class NationalSpec:
     reserved_domains: list[str] = field(default_factory=lambda: ["defence", "security"],
                                         metadata=DOMAIN_CHOICES)
     agenda: dict[str, float] = field(default_factory=dict, metadata=bounds(0, 1))
-    """Domain priorities; under restrictive oversight only domains with weight > 0 pass."""
+    """Domain priorities; under restrictive oversight only domains with weight > 0 pass freely."""
+    oversight: str = ""
+    """Its oversight regime: a rule of ``rules/oversight`` (permissive, supervisory, restrictive);
+    empty = the run's default regime (``rules/oversight``)."""
+    oversight_params: dict[str, float] = field(default_factory=dict)
+    """Parameters of its regime (e.g. ``friendly_from`` of restrictive); unset ones take the rule's defaults."""
     treaties_per_year: float = field(default=1.0, metadata=bounds(0))
     profile: float = field(default=1.0, metadata=bounds(0))
     assumed: list[str] = field(default_factory=list)
@@ -183,6 +188,8 @@ class StanceChangeSpec:
     """Id of a national government in this file."""
     step: int = field(metadata=bounds(1))
     stance: float = field(metadata=bounds(0, 1))
+    oversight: str = ""
+    """A new oversight regime from then on (a crackdown: ``restrictive``); empty = the same regime."""
 
 
 @dataclass(frozen=True)
@@ -302,7 +309,49 @@ def scenario_from_data(data: Any, where: str) -> Scenario:
     scenario = load(Scenario, data, where)
     _check_references(scenario, where)
     _check_timeline(scenario, where)
+    _check_oversight(scenario, where)
     return scenario
+
+
+def _check_oversight(s: Scenario, where: str) -> None:
+    """Every regime a government or a stance change names is a registered oversight rule with valid parameters."""
+    from model.rules.oversight import OVERSIGHT_RULES  # the rules import this module
+
+    def check(path: str, name: str, params: dict[str, Any]) -> None:
+        if name not in OVERSIGHT_RULES.classes:
+            raise SchemaError(where, path, name, "one of " + ", ".join(OVERSIGHT_RULES.names()) + " (or empty)")
+        try:
+            OVERSIGHT_RULES.create(name, dict(params), where)
+        except SchemaError as err:
+            raise SchemaError(where, path + "_params" + err.field.removeprefix("rules.oversight"),
+                              err.value, err.allowed) from None
+
+    for i, nat in enumerate(s.nationals):
+        if nat.oversight or nat.oversight_params:
+            check(f"nationals[{i}].oversight", nat.oversight or "(empty)", nat.oversight_params)
+    for i, ev in enumerate(s.timeline.stance_changes):
+        if ev.oversight:
+            check(f"timeline.stance_changes[{i}].oversight", ev.oversight, {})
+
+
+def with_oversight(s: Scenario, regimes: dict[str, str], where: str) -> Scenario:
+    """``s`` with the oversight regime of some national governments replaced: {government id: rule name}.
+
+    For experiments that change one government and nothing else (a
+    restrictive or a permissive Beijing, the rest of the world unchanged).
+    """
+    if not regimes:
+        return s
+    ids = {n.id for n in s.nationals}
+    for gid in regimes:
+        if gid not in ids:
+            raise SchemaError(where, f"oversight.{gid}", gid,
+                              "ids of national governments, e.g. " + ", ".join(sorted(ids)[:6]))
+    nationals = [dataclasses.replace(n, oversight=regimes[n.id], oversight_params={}) if n.id in regimes else n
+                 for n in s.nationals]
+    changed = dataclasses.replace(s, nationals=nationals)
+    _check_oversight(changed, where)
+    return changed
 
 
 def _check_references(s: Scenario, where: str) -> None:
@@ -357,6 +406,10 @@ def _check_references(s: Scenario, where: str) -> None:
         if ag.id in agreement_ids:
             raise SchemaError(where, f"agreements[{i}].id", ag.id, "an id not used by another agreement")
         agreement_ids.add(ag.id)
+        if ag.duration is not None and ag.signed_step + ag.duration <= 0:
+            raise SchemaError(where, f"agreements[{i}].duration", ag.duration,
+                              f"a duration that ends after the start (more than {-ag.signed_step} months, "
+                              "since it was signed at month " + str(ag.signed_step) + "), or none to draw one")
         if len(set(ag.parties)) < 2:
             raise SchemaError(where, f"agreements[{i}].parties", ag.parties, "two or more distinct actor ids")
         for p in ag.parties:
@@ -487,10 +540,17 @@ def _background_cities(s: Scenario, min_population: int) -> list[SubnationalSpec
     return out
 
 
+DEFAULT_AGENDA: dict[str, float] = {"economy": 1.0, "infrastructure": 0.7, "technology": 0.7,
+                                    "education": 0.5, "health": 0.5, "culture": 0.5, "environment": 0.4,
+                                    "water": 0.4}
+"""Agenda of a government the scenario does not describe (assumption): development first,
+every civilian domain present, security and defence left to the state itself."""
+
+
 def _default_government(code: str, stance: float) -> NationalSpec:
     info = countries()[code]
     return NationalSpec(id=f"gov_{code}", name=f"Government of {info['name']}", country=code,
-                        stance=stance, capital=info.get("capital", ""),
+                        stance=stance, capital=info.get("capital", ""), agenda=dict(DEFAULT_AGENDA),
                         population=int(info.get("population") or 0),
                         assumed=["stance", "reserved_domains", "agenda", "treaties_per_year", "gdp"])
 

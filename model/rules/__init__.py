@@ -12,22 +12,33 @@ from typing import Any
 
 from model.rules.coalition import COALITION_RULES, LandscapeCoalitions, landscape_energy, landscape_minimum
 from model.rules.declarations import DECLARATION_RULES, ThresholdDeclarations, threshold_cascade
-from model.rules.diffusion import DIFFUSION_RULES, BassDiffusion
+from model.rules.diffusion import DIFFUSION_RULES, CascadeDiffusion
+from model.rules.experience import EXPERIENCE_RULES, TrustAndStanding
 from model.rules.expiry import EXPIRY_RULES, GeometricTerm
 from model.rules.networks import NETWORK_RULES, InterestRecruitment
 from model.rules.oversight import OVERSIGHT_RULES, SupervisoryOversight
 from model.rules.partner import PARTNER_RULES, GravityPartner
+from model.rules.relations import RELATIONS_RULES, CooperationRelations
+from model.rules.renewal import RENEWAL_RULES, RenewOnMerits
 from model.rules.utility import UTILITY_RULES, MutualConsentUtility
+from model.rules.voice import VOICE_RULES, CollectiveVoice
 from model.validation import SchemaError
 
 REGISTRIES = {r.group: r for r in (PARTNER_RULES, UTILITY_RULES, OVERSIGHT_RULES,
                                    NETWORK_RULES, EXPIRY_RULES, COALITION_RULES,
-                                   DECLARATION_RULES, DIFFUSION_RULES)}
+                                   DECLARATION_RULES, DIFFUSION_RULES, RENEWAL_RULES,
+                                   EXPERIENCE_RULES, VOICE_RULES, RELATIONS_RULES)}
 
 
 @dataclass
 class RuleSet:
-    """One rule per group; the defaults are the design's defaults."""
+    """One rule per group; the defaults are the design's defaults.
+
+    Rules are configuration only: one RuleSet may serve several models at
+    once, since whatever a rule computes per model lives on that model.
+    ``oversight`` is the regime of the national governments whose scenario
+    entry names none.
+    """
 
     partner: Any = field(default_factory=GravityPartner)
     utility: Any = field(default_factory=MutualConsentUtility)
@@ -36,7 +47,11 @@ class RuleSet:
     expiry: Any = field(default_factory=GeometricTerm)
     coalition: Any = field(default_factory=LandscapeCoalitions)
     declarations: Any = field(default_factory=ThresholdDeclarations)
-    diffusion: Any = field(default_factory=BassDiffusion)
+    diffusion: Any = field(default_factory=CascadeDiffusion)
+    renewal: Any = field(default_factory=RenewOnMerits)
+    experience: Any = field(default_factory=TrustAndStanding)
+    voice: Any = field(default_factory=CollectiveVoice)
+    relations: Any = field(default_factory=CooperationRelations)
 
 
 def build_rules(config: dict[str, Any] | None, where: str) -> RuleSet:
@@ -55,4 +70,11 @@ def build_rules(config: dict[str, Any] | None, where: str) -> RuleSet:
     return rules
 
 
-__all__ = ["RuleSet", "build_rules", "REGISTRIES", "landscape_energy", "landscape_minimum", "threshold_cascade"]
+def government_oversight(spec, default: Any, where: str = "scenario") -> Any:
+    """The oversight rule of national government ``spec``: its own regime, or ``default``."""
+    if not spec.oversight:
+        return default
+    return OVERSIGHT_RULES.create(spec.oversight, dict(spec.oversight_params), where)
+
+
+__all__ = ["RuleSet", "build_rules", "government_oversight", "REGISTRIES", "landscape_energy", "landscape_minimum", "threshold_cascade"]

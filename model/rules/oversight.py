@@ -1,7 +1,11 @@
 """National oversight: a government approves or vetoes its subnational's agreement.
 
 Applied to each subnational side of an agreement by its own national
-government (DESIGN.md §4).  Domains a government reserves (defence, security)
+government, under that government's own regime (DESIGN.md §4): a national
+government in the scenario names its rule (``oversight: restrictive``) and
+parameters; ``rules/oversight`` is the regime of those that name none.
+Every regime reads the government's current stance, so a stance change (an
+event, or collective voice) acts whatever the regime.  Domains a government reserves (defence, security)
 are always vetoed, whatever the rule.  What a vetoed actor then does
 (sign anyway, making the agreement *contested*) is decided by the model from
 the actor's assertiveness, not by these rules.
@@ -31,6 +35,7 @@ class _Oversight:
     """Reserved domains are always vetoed; otherwise ``decide``."""
 
     def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
+        """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``."""
         government = model.government_of(actor)
         if domain in government.reserved:
             return False
@@ -41,16 +46,26 @@ class _Oversight:
 
 
 @OVERSIGHT_RULES.register("permissive")
-@dataclass
+@dataclass(frozen=True)
 class PermissiveOversight(_Oversight):
-    """Everything but reserved domains passes (Brasília's transfer of foreign relations to São Paulo)."""
+    """Approval is the rule; only a government that has turned against paradiplomacy vetoes at all.
+
+    P(approve) = 1 − scrutiny·(1 − stance)·(1 − autonomy_i): with a tolerant
+    government (Brasília's transfer of foreign relations to São Paulo, stance
+    near 1) everything but reserved domains passes, as published; a stance
+    change (a crackdown) makes even a permissive regime veto some agreements.
+    ``scrutiny`` = 0 gives the published rule exactly, where stance never acts.
+    """
+
+    scrutiny: float = field(default=0.2, metadata=bounds(0, 1))
 
     def decide(self, model, government, actor, partner, domain) -> bool:
-        return True
+        p = 1.0 - self.scrutiny * (1.0 - government.stance) * (1.0 - model.actors.autonomy[actor])
+        return p >= 1.0 or model.stream("oversight").random() < p
 
 
 @OVERSIGHT_RULES.register("supervisory")
-@dataclass
+@dataclass(frozen=True)
 class SupervisoryOversight(_Oversight):
     """P(approve) = stance + (1 − stance)·autonomy_i, scaled by the relation between the two nations.
 
@@ -70,17 +85,20 @@ class SupervisoryOversight(_Oversight):
 
 
 @OVERSIGHT_RULES.register("restrictive")
-@dataclass
+@dataclass(frozen=True)
 class RestrictiveOversight(_Oversight):
-    """Approve only domains on the national agenda, with partners in friendly nations.
+    """Approve domains on the national agenda with partners in friendly nations; little else.
 
     Shanghai under Beijing: city diplomacy allowed where it serves the
     country's own agenda (Expo 2010, the national image) and its friends.
-    A government with an empty agenda approves no domain.
+    Anything else passes only with probability stance·autonomy_i, so a
+    government that opens up (a stance change) lets more through.
     """
 
     friendly_from: float = field(default=0.25, metadata=bounds(-1, 1))
     """A nation is friendly when the relation is at least this."""
 
     def decide(self, model, government, actor, partner, domain) -> bool:
-        return domain in government.agenda_domains and model.relation(actor, partner) >= self.friendly_from
+        if domain in government.agenda_domains and model.relation(actor, partner) >= self.friendly_from:
+            return True
+        return model.stream("oversight").random() < government.stance * model.actors.autonomy[actor]
