@@ -19,7 +19,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from model import RuleSet, Scenario, SchemaError, build_rules, scenario_from_data, with_background
+from model import RuleSet, Scenario, SchemaError, build_rules, scenario_from_data, with_background, with_oversight
 from model.validation import bounds, load
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +34,8 @@ class ScenarioChoice:
     name: str
     file: str
     min_population: int | None = field(default=None, metadata=bounds(15_000))
+    oversight: dict[str, str | None] = field(default_factory=dict)
+    """Oversight regimes by national government id, replacing the scenario file's (``scenario.oversight.gov_CN=permissive``)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,13 @@ def prepare(cfg: DictConfig, overrides: list[str]) -> RunSetup:
         where = _source_of(err.field, overrides, _config_file_of(err.field, cfg))
         raise SchemaError(where, err.field, err.value, err.allowed) from None
     scenario = load_scenario(scenario_path(settings), settings.scenario.min_population)
+    try:
+        regimes = {gid: name for gid, name in settings.scenario.oversight.items() if name is not None}
+        scenario = with_oversight(scenario, regimes, "config")
+    except SchemaError as err:
+        field_path = "scenario." + err.field
+        raise SchemaError(_source_of(field_path, overrides, _config_file_of(field_path, cfg)), field_path,
+                          err.value, err.allowed) from None
     return RunSetup(settings=settings, scenario=scenario, rules=rules, resolved=resolved)
 
 

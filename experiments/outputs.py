@@ -34,6 +34,10 @@ def metrics_table(model) -> pd.DataFrame:
 
 def agents_table(model) -> pd.DataFrame:
     a = model.actors
+    signed = np.zeros(len(a.country), dtype=np.int64)
+    for e in model.ledger.events:
+        if e.event in ("signed", "contested") and e.step > 0:
+            signed[list(e.parties)] += 1
     rows = []
     for agent in model.subnationals + model.nationals + model.networks:
         i = agent.index
@@ -43,7 +47,10 @@ def agents_table(model) -> pd.DataFrame:
             "lat": float(a.lat[i]), "lon": float(a.lon[i]), "gdp": float(a.gdp[i]),
             "autonomy": float(a.autonomy[i]), "assertiveness": float(a.assertiveness[i]),
             "capacity": float(a.capacity[i]), "profile": float(a.profile[i]),
-            "degree": int(a.degree[i]),
+            "degree": int(a.degree[i]), "standing": float(a.standing[i]),
+            "signed": int(signed[i]),
+            "oversight": agent.oversight.name if agent.type_name == "national" else "",
+            "stance": float(agent.stance) if agent.type_name == "national" else float("nan"),
             "memberships": [model.networks[m].actor_id for m in model.memberships_of(i)],
             "members": len(agent.members) if agent.type_name == "network" else 0,
         }
@@ -78,9 +85,26 @@ def agent_steps_table(model) -> pd.DataFrame:
     return table
 
 
+def utilisation_table(model) -> pd.DataFrame:
+    """Per actor with a capacity and completed calendar year: agreements signed, capacity, signed / capacity."""
+    ids = np.array([agent.actor_id for agent in model.subnationals + model.nationals], dtype=object)
+    n = len(ids)
+    frames = []
+    for year, signed, capacity in model.utilisation_log:
+        keep = capacity[:n] > 0
+        frames.append(pd.DataFrame({"actor_id": ids[keep], "year": year, "signed": signed[:n][keep],
+                                    "capacity": capacity[:n][keep]}))
+    table = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame({"actor_id": [], "year": [], "signed": [], "capacity": []}))
+    table = table.astype({"year": np.int64, "signed": np.int64, "capacity": float})
+    table["utilisation"] = table["signed"] / table["capacity"]
+    return table
+
+
 def run_tables(model) -> dict[str, pd.DataFrame]:
     return {"metrics": metrics_table(model), "agents": agents_table(model),
-            "agreements": agreements_table(model), "agent_steps": agent_steps_table(model)}
+            "agreements": agreements_table(model), "agent_steps": agent_steps_table(model),
+            "utilisation": utilisation_table(model)}
 
 
 _UMASK = os.umask(0)

@@ -342,16 +342,18 @@ def with_oversight(s: Scenario, regimes: dict[str, str], where: str) -> Scenario
     """
     if not regimes:
         return s
+    from model.rules.oversight import OVERSIGHT_RULES  # the rules import this module
+
     ids = {n.id for n in s.nationals}
-    for gid in regimes:
+    for gid, name in regimes.items():
         if gid not in ids:
             raise SchemaError(where, f"oversight.{gid}", gid,
                               "ids of national governments, e.g. " + ", ".join(sorted(ids)[:6]))
+        if name not in OVERSIGHT_RULES.classes:
+            raise SchemaError(where, f"oversight.{gid}", name, "one of " + ", ".join(OVERSIGHT_RULES.names()))
     nationals = [dataclasses.replace(n, oversight=regimes[n.id], oversight_params={}) if n.id in regimes else n
                  for n in s.nationals]
-    changed = dataclasses.replace(s, nationals=nationals)
-    _check_oversight(changed, where)
-    return changed
+    return dataclasses.replace(s, nationals=nationals)
 
 
 def _check_references(s: Scenario, where: str) -> None:
