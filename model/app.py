@@ -52,7 +52,7 @@ from mesa.visualization.utils import update_counter
 
 from experiments.config import PROJECT_ROOT, ScenarioChoice, load_scenario, read_yaml
 from experiments.plots import DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOUR
-from model import DiplomacyModel, RuleSet, Scenario, build_rules
+from model import DiplomacyModel, RuleSet, Scenario, build_rules, with_oversight
 from model.agents import CityNetwork, NationalGovernment, SubnationalGovernment
 from model.rules import REGISTRIES
 from model.scenario import DOMAINS, is_background
@@ -72,6 +72,8 @@ UTILITY_WEIGHTS = {
 """The utility weights a student can change, with their slider labels."""
 DEFAULT_SEED = 42
 DEFAULT_RULES = RuleSet()
+OWN_OVERSIGHT = "each government's own"
+"""The oversight choice that keeps every government's regime from the scenario (Beijing restrictive...)."""
 
 # ----------------------------------------------------------------------------- scenarios and rules
 
@@ -114,16 +116,21 @@ class AppModel(DiplomacyModel):
 
     def __init__(self, scenario_name: str = FIRST_SCENARIOS[0], partner: str = DEFAULT_RULES.partner.name,
                  candidates: int = DEFAULT_RULES.partner.candidates,
-                 oversight: str = DEFAULT_RULES.oversight.name,
+                 oversight: str = OWN_OVERSIGHT,
                  beta_interest: float = DEFAULT_RULES.utility.beta_interest,
                  beta_economy: float = DEFAULT_RULES.utility.beta_economy,
                  beta_distance: float = DEFAULT_RULES.utility.beta_distance,
                  beta_network: float = DEFAULT_RULES.utility.beta_network,
                  rng: int = DEFAULT_SEED):
-        rules = app_rules(partner, candidates, oversight, beta_interest=beta_interest,
-                          beta_economy=beta_economy, beta_distance=beta_distance, beta_network=beta_network)
-        super().__init__(scenario_named(scenario_name), rules, rng=int(rng))
+        scenario = scenario_named(scenario_name)
+        if oversight != OWN_OVERSIGHT:  # one regime for every government, to compare regimes in class
+            scenario = with_oversight(scenario, {n.id: oversight for n in scenario.nationals}, "app")
+        rules = app_rules(partner, candidates, DEFAULT_RULES.oversight.name if oversight == OWN_OVERSIGHT
+                          else oversight, beta_interest=beta_interest, beta_economy=beta_economy,
+                          beta_distance=beta_distance, beta_network=beta_network)
+        super().__init__(scenario, rules, rng=int(rng))
         self.seed = int(rng)
+        self.oversight_choice = oversight
 
 
 def model_params() -> dict[str, dict]:
@@ -139,8 +146,8 @@ def model_params() -> dict[str, dict]:
                           "values": list(scenario_choices())},
         "partner": {"type": "Select", "label": "Partner rule", "value": defaults.partner.name,
                     "values": REGISTRIES["partner"].names()},
-        "oversight": {"type": "Select", "label": "Oversight rule", "value": defaults.oversight.name,
-                      "values": REGISTRIES["oversight"].names()},
+        "oversight": {"type": "Select", "label": "Oversight rule", "value": OWN_OVERSIGHT,
+                      "values": [OWN_OVERSIGHT] + REGISTRIES["oversight"].names()},
         **weights,
         "candidates": {"type": "SliderInt", "label": "Candidates per proposal (K)",
                        "value": defaults.partner.candidates, "min": 1, "max": 32, "step": 1},
@@ -527,7 +534,8 @@ def run_settings(model: DiplomacyModel) -> str:
     """The rules and parameters of the run, in one line (the sliders do not show their values)."""
     r = model.rules
     weights = " · ".join(f"{label} {getattr(r.utility, name):g}" for name, label in UTILITY_WEIGHTS.items())
-    return (f"{r.partner.name} partners (K = {r.partner.candidates}) · {r.oversight.name} oversight · "
+    oversight = getattr(model, "oversight_choice", OWN_OVERSIGHT)
+    return (f"{r.partner.name} partners (K = {r.partner.candidates}) · {oversight} oversight · "
             f"{weights} · seed {getattr(model, 'seed', '–')}")
 
 

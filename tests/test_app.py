@@ -18,7 +18,7 @@ from solara.widgets import VegaLite
 from experiments.plots import DOMAIN_COLOURS
 from model import DiplomacyModel, build_rules
 from model.app import (
-    AppModel, Edges, Page, actor_choices, actor_report, coalition_chart, domain_chart, draw_map, edge_segments,
+    OWN_OVERSIGHT, AppModel, Edges, Page, actor_choices, actor_report, coalition_chart, domain_chart, draw_map, edge_segments,
     events_chart, frontend_packages, live_edges, model_params, network_chart, png, run_settings,
     scenario_choices,
 )
@@ -46,7 +46,7 @@ def test_every_control_is_a_keyword_of_the_model():
     assert set(params) <= set(keywords)
     assert params["scenario_name"]["value"] == "classroom"
     assert params["partner"]["values"] == REGISTRIES["partner"].names()
-    assert params["oversight"]["values"] == REGISTRIES["oversight"].names()
+    assert params["oversight"]["values"] == [OWN_OVERSIGHT] + REGISTRIES["oversight"].names()
     for name, spec in params.items():
         assert spec["value"] == keywords[name].default or name == "scenario_name", name
 
@@ -58,6 +58,9 @@ def test_controls_reach_the_rules():
     assert rules.utility.beta_distance == 1.5
     assert run_settings(model).startswith("random partners (K = 3) · restrictive oversight")
     assert "β distance 1.5" in run_settings(model) and run_settings(model).endswith("seed 7")
+    assert {g.oversight.name for g in model.nationals} == {"restrictive"}  # one regime for all, in class
+    own = {g.actor_id: g.oversight.name for g in AppModel(oversight=OWN_OVERSIGHT).nationals}
+    assert (own["gov_CN"], own["gov_BR"], own["gov_ES"]) == ("restrictive", "permissive", "supervisory")
 
 
 def test_same_seed_same_run():

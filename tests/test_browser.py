@@ -188,7 +188,7 @@ def app(browser, app_url, tmp_path):
 
 def test_step_map_oversight_reset(app):
     app.expect(app.counter()).to_have_text("Step: 0")
-    app.expect(app.page.get_by_text("supervisory oversight")).to_be_visible()
+    app.expect(app.page.get_by_text("each government's own oversight")).to_be_visible()
     app.screenshot("classroom_step0.png")
     before = app.map_png()
     app.step(5)
