@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from conftest import make_model, ledger_events
 from model.rules import threshold_cascade
+from model.rules.declarations import ThresholdDeclarations
 from test_model import assert_ledger_matches_state
 from test_rules import ring_world
 
@@ -116,6 +117,7 @@ def test_a_network_convenor_opens_a_declaration_in_force_from_its_first_signatur
 
 def test_declarations_leave_degrees_alone():
     data, rules = declaration_world(step=1, months=12)
+    rules["voice"] = {"name": "none"}  # signatures move stances under collective voice: a channel of its own
     with_declaration = make_model(data, rules=rules)
     data.pop("timeline")
     without = make_model(data, rules=rules)
@@ -127,14 +129,76 @@ def test_declarations_leave_degrees_alone():
 
 
 def test_backing_networks_members_sign_first():
-    data, rules = declaration_world(step=1, months=1, mean=0.3, spread=0.0, interest_effect=0.0,
-                                    network_discount=0.3)
+    # a network convenes, so nobody signs at opening and the first round starts from no signatory:
+    # every share is 0, and exactly the thresholds at 0 (the members') are reached, whatever the seed
+    data, rules = declaration_world(convenor="net", step=1, months=1, mean=0.3, spread=0.0,
+                                    interest_effect=0.0, network_discount=0.3)
     data["networks"][0]["fee"] = 50.0  # no recruitment: members are those at opening
+    data["timeline"]["declarations"][0]["networks"] = []  # the convening network backs it all the same
+    for seed in range(40):
+        model = make_model(data, rules=rules, seed=seed, steps=1)
+        signers = {actor for _, actor in endorsements(model)}
+        assert signers == set(model.networks[0].members)  # thresholds 0 for members, 0.3 for the others
+
+
+def two_network_world(**rule):
+    """The declaration world with a second backing network: c0, c2, ... in ``net``; c0, c3, ... in ``net2``."""
+    data, rules = declaration_world(**rule)
+    data["networks"].append({"id": "net2", "name": "Net 2", "focus": ["water"], "seat": "c1", "fee": 50.0,
+                             "members": [f"c{k}" for k in range(0, 40, 3)]})
+    data["networks"][0]["fee"] = 50.0
+    data["timeline"]["declarations"][0]["networks"] = ["net", "net2"]
+    return data, rules
+
+
+def test_membership_of_two_backing_networks_discounts_exactly_as_one():
+    data, rules = two_network_world(mean=0.5, spread=0.0, interest_effect=0.0, network_discount=0.3)
     model = make_model(data, rules=rules)
-    model.step()
-    signers = {actor for _, actor in endorsements(model)}
-    members = set(model.networks[0].members)
-    assert signers == members  # thresholds 0 for members, 0.3 for the others
+    theta = model.rules.declarations.thresholds(model, model.spec.timeline.declarations[0], np.random.default_rng(0))
+    both, one, other, none = theta[[0, 6, 12]], theta[[2, 4, 8]], theta[[3, 9, 15]], theta[[1, 5, 7]]
+    np.testing.assert_allclose(np.concatenate([both, one, other]), 0.2)
+    np.testing.assert_allclose(none, 0.5)
+
+
+@SETTINGS
+@given(distribution=st.sampled_from(["uniform", "normal"]), mean=st.floats(0.0, 1.0), spread=st.floats(0.0, 3.0),
+       interest_effect=st.floats(0.0, 5.0), network_discount=st.floats(0.0, 1.0),
+       interests=st.lists(st.floats(0.0, 1.0), min_size=40, max_size=40), seed=st.integers(0, 2**32 - 1))
+def test_thresholds_are_shares_and_follow_the_documented_formula(distribution, mean, spread, interest_effect,
+                                                                 network_discount, interests, seed):
+    data, _ = two_network_world()
+    for sub, w in zip(data["subnationals"], interests):
+        sub["interests"] = {"economy": 1.0, "water": w}
+    model = make_model(data)
+    rule = ThresholdDeclarations(distribution=distribution, mean=mean, spread=spread,
+                                 interest_effect=interest_effect, network_discount=network_discount)
+    theta = rule.thresholds(model, model.spec.timeline.declarations[0], np.random.default_rng(seed))
+    assert theta.shape == (40,) and np.all((theta >= 0) & (theta <= 1))
+    rng = np.random.default_rng(seed)
+    draw = rng.uniform(mean - spread, mean + spread, 40) if distribution == "uniform" else rng.normal(mean, spread, 40)
+    backed = np.array([k % 2 == 0 or k % 3 == 0 for k in range(40)])
+    expected = np.clip(np.clip(draw, 0, 1) + interest_effect * (1 - np.array(interests)) - network_discount * backed, 0, 1)
+    np.testing.assert_allclose(theta, expected, rtol=0, atol=1e-12)
+
+
+def test_neighbours_weigh_their_population():
+    # c1 (not a member, θ = 0.6) has one agreement with the convenor c0 (9 million, signs at opening)
+    # and one with c3 (1 million, θ = 0.6): a population-weighted share of 0.9, an equal share of 0.5
+    for weight, signs in (("population", True), ("equal", False)):
+        data, rules = declaration_world(step=1, months=1, mean=0.6, spread=0.0, interest_effect=0.0,
+                                        network_discount=0.6, membership_weight=0.0, weight=weight)
+        for sub in data["subnationals"]:
+            sub["capacity"] = 1e-9  # no proposals: the ties are the two agreements below
+        data["networks"][0]["fee"] = 50.0  # no recruitment: members are those at opening
+        data["subnationals"][0]["population"], data["subnationals"][3]["population"] = 9_000_000, 1_000_000
+        rules.update(oversight={"name": "permissive", "scrutiny": 0.0}, expiry={"name": "fixed", "months": 48})
+        model = make_model(data, rules=rules)
+        for partner in (0, 3):
+            assert model.negotiate((1, partner), 0, "bilateral").status == "active"
+        model.step()
+        signers = {actor for _, actor in endorsements(model)}
+        assert signers >= set(model.networks[0].members) and 3 not in signers
+        assert (1 in signers) == signs, weight
 
 
 def test_interest_raises_thresholds():

@@ -91,20 +91,30 @@ def threshold_cascade(thresholds, adjacency, weights=None) -> np.ndarray:
 class ThresholdDeclarations:
     """Granovetter (1978) thresholds for signing a declaration.
 
-    When a declaration opens, every subnational draws a threshold θ_i from
-    ``distribution`` (uniform on mean ± spread, or normal(mean, spread)),
-    clipped to [0, 1], then shifted by two assumptions:
+    When a declaration opens, every subnational i draws a threshold from
+    ``distribution`` (uniform on mean ± spread, or normal(mean, spread)); the
+    draw is clipped to [0, 1] and shifted by two assumptions, and the result
+    is clipped to [0, 1] again:
 
-        θ_i ← θ_i + interest_effect·(1 − w_i,d) − network_discount·[i in a backing network]
+        θ_i = clip( clip(draw_i, 0, 1) + interest_effect·(1 − w_i,d)
+                    − network_discount·[i is a member of at least one backing network], 0, 1 )
 
-    a city that cares less about the declaration's domain d needs more of its
-    peers to sign (above 1 it never signs), and a network's campaign brings
-    its members to sign first.  The convenor, when a subnational, signs at
-    opening.  Each month the declaration is open, every subnational
-    whose weighted share of signing neighbours reaches θ_i signs
-    (``rounds_per_step`` synchronous rounds a month).  Neighbours are the
-    agreement and co-membership ties of ``model.rules.ties``; a neighbour
-    weighs its population, its GDP or 1 (``weight``).
+    w_i,d is i's interest in the declaration's domain d: a city that cares
+    less about d needs more of its peers to sign.  A network's campaign
+    brings its members to sign sooner; the discount is applied once, however
+    many backing networks (``spec.networks`` and a convening network) i
+    belongs to.  After the final clip θ_i = 0 signs in the first round and
+    θ_i = 1 signs only when every neighbour (by weight) has signed; an actor
+    without neighbours signs only with θ_i = 0.  Departure from Granovetter:
+    his thresholds are a share in [0, 1] by definition; the shifts are this
+    model's assumptions, and the final clip keeps them a share.
+
+    The convenor, when a subnational, signs at opening.  Each month the
+    declaration is open, every subnational whose weighted share of signing
+    neighbours reaches θ_i signs (``rounds_per_step`` synchronous rounds a
+    month).  Neighbours are the agreement and co-membership ties of
+    ``model.rules.ties``; a neighbour weighs its population, its GDP or 1
+    (``weight``).
     """
 
     distribution: Literal["uniform", "normal"] = "uniform"
@@ -127,11 +137,17 @@ class ThresholdDeclarations:
             theta = rng.normal(self.mean, self.spread, n)
         theta = np.clip(theta, 0.0, 1.0)
         theta += self.interest_effect * (1.0 - model.actors.interests[model.pool, DOMAINS.index(spec.domain)])
-        convening_network = [spec.convenor] if model.by_id[spec.convenor].type_name == "network" else []
-        backers = set(spec.networks) | set(convening_network)
-        for net in backers:
-            theta[model.actors.membership[:n, model.by_id[net].column]] -= self.network_discount
-        return theta
+        theta -= self.network_discount * self.backed(model, spec)
+        return np.clip(theta, 0.0, 1.0)
+
+    @staticmethod
+    def backed(model: DiplomacyModel, spec: DeclarationSpec) -> np.ndarray:
+        """Whether each subnational is a member of at least one network backing ``spec`` (bool array)."""
+        backers = set(spec.networks)
+        if model.by_id[spec.convenor].type_name == "network":
+            backers.add(spec.convenor)
+        columns = [model.by_id[net].column for net in sorted(backers)]
+        return model.actors.membership[: len(model.pool)][:, columns].any(axis=1)
 
     def neighbour_weights(self, model: DiplomacyModel) -> np.ndarray:
         if self.weight == "equal":

@@ -1,19 +1,35 @@
-"""Diffusion of practices along city ties (rule group ``diffusion``).
+"""Diffusion of practices among subnationals (rule group ``diffusion``).
+
+Practices are declared in the scenario (origin, domain, p, q, and the month
+the origin adopts); adoption is never undone.  A practice's market (Bass's
+potential adopters m) is the subnationals whose interest in its domain is at
+least the rule's ``min_interest``, plus its origin (assumption: a city that
+cares little about water never adopts a water practice).  Each month, after
+the origins of practices starting that month have adopted, every non-adopter
+i in the market adopts with the rule's probability P_i, one independent draw
+each from the ``diffusion`` stream.  Two rules:
+
+``cascade`` (the default; Goldenberg, Libai & Muller 2001) — word of mouth
+along ties: innovation p and an independent chance q through each adopting
+tie,
+
+    P_i = 1 − (1 − p)·(1 − q)^{a_i},   a_i = Σ_j T_ij·adopted_j,
+
+with the agreement and co-membership ties T of ``model.rules.ties``.
+
+``bass`` (Bass 1969) — the aggregate model, without ties: innovation p and
+imitation q of the share of the market that has adopted,
+
+    P_i = p + q·N(t)/m,   N(t) = adopters in the market at the start of the month,
+
+so that the expected number of new adopters is (m − N)(p + q·N/m), the
+discrete Bass recursion.
 
 Bass, F. M. (1969). A new product growth for model consumer durables.
-Management Science 15(5), 215–227: adoption has an innovation term p
-(adopting on one's own) and an imitation term q (adopting because others
-did).  Here imitation runs along ties (DESIGN.md §4), as independent
-contagion through each adopting tie:
-
-    P_i(adopt this month) = min(1, p + 1 − (1 − q)^{a_i})   for i in the market,
-
-a_i = Σ_j T_ij·adopted_j, with the agreement and co-membership ties T of
-``model.rules.ties``.  The market (Bass's potential m) is the subnationals
-whose interest in the practice's domain is at least ``min_interest``
-(assumption: a city that cares little about water never adopts a water
-practice), plus the origin.  Practices are declared in the scenario (origin,
-domain, p, q, and the month the origin adopts); adoption is never undone.
+Management Science 15(5), 215–227.
+Goldenberg, J., Libai, B. & Muller, E. (2001). Talk of the network: a
+complex systems look at the underlying process of word-of-mouth. Marketing
+Letters 12(3), 211–223.
 """
 
 from __future__ import annotations
@@ -24,7 +40,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from model.rules.registry import Registry
-from model.scenario import DOMAINS
+from model.scenario import DOMAINS, PracticeSpec
 from model.validation import bounds
 
 if TYPE_CHECKING:
@@ -33,10 +49,34 @@ if TYPE_CHECKING:
 DIFFUSION_RULES = Registry("diffusion")
 
 
-@DIFFUSION_RULES.register("bass")
+def market_of(model: DiplomacyModel, spec: PracticeSpec, min_interest: float) -> np.ndarray:
+    """The practice's market (bool array over subnationals): interest in its domain ≥ ``min_interest``, and its origin."""
+    market = model.actors.interests[model.pool, DOMAINS.index(spec.domain)] >= min_interest
+    market[model.by_id[spec.origin].index] = True
+    return market
+
+
+@DIFFUSION_RULES.register("cascade")
 @dataclass
-class BassDiffusion:
-    """Bass (1969) innovation plus contagion along agreement and co-membership ties."""
+class CascadeDiffusion:
+    """Word of mouth along ties (Goldenberg, Libai & Muller 2001): P_i = 1 − (1 − p)·(1 − q)^{a_i}.
+
+    Each month a non-adopter in the market adopts unless it resists both
+    innovation (probability 1 − p) and every adopting tie, each an
+    independent chance q (probability (1 − q)^{a_i}); a_i = Σ_j T_ij·adopted_j
+    counts ``agreement_weight`` per agreement in force with an adopter and
+    ``membership_weight`` per adopting co-member and network shared.  This is
+    Goldenberg, Libai & Muller's probability of activation,
+    1 − (1 − α)(1 − β_s)^{strong}(1 − β_w)^{weak}, with α = p, agreements as
+    strong ties with β_s = 1 − (1 − q)^agreement_weight and co-membership as
+    weak ties with β_w = 1 − (1 − q)^membership_weight.  As in their model
+    (and unlike the single-chance independent cascade of Kempe, Kleinberg &
+    Tardos 2003, Maximizing the spread of influence through a social
+    network, KDD), every adopting tie acts again each month.  Departures:
+    the tie weights stand in for their separate β_s and β_w; only actors in
+    the market (see the module) adopt; the ties change as agreements are
+    signed and lapse.
+    """
 
     agreement_weight: float = field(default=1.0, metadata=bounds(0))
     """Ties counted per agreement in force with an adopter."""
@@ -44,6 +84,45 @@ class BassDiffusion:
     """Ties counted per adopting co-member, per network shared (networks are large and loose)."""
     min_interest: float = field(default=0.5, metadata=bounds(0, 1))
     """Interest in the practice's domain an actor needs to be in its market."""
+
+    def adopting_ties(self, model: DiplomacyModel, adopted: np.ndarray) -> np.ndarray:
+        """a_i = Σ_j T_ij·adopted_j for every subnational."""
+        return model.city_ties().sum(adopted, self.agreement_weight, self.membership_weight)
+
+    def probabilities(self, model: DiplomacyModel, spec: PracticeSpec, adopted: np.ndarray,
+                      market: np.ndarray) -> np.ndarray:
+        """This month's probability of adopting, for every subnational (used only for non-adopters in the market)."""
+        return 1.0 - (1.0 - spec.p) * (1.0 - spec.q) ** self.adopting_ties(model, adopted)
+
+    def start(self, model: DiplomacyModel) -> Diffusion:
+        return Diffusion(self, model)
+
+
+@DIFFUSION_RULES.register("bass")
+@dataclass
+class BassDiffusion:
+    """Bass (1969) in discrete time, without ties: P_i = min(1, p + q·N(t)/m) for every non-adopter in the market.
+
+    m is the size of the practice's market and N(t) the adopters in it at
+    the start of the month, so new adopters are Binomial(m − N, p + q·N/m),
+    whose mean (m − N)(p + q·N/m) = pm + (q − p)·N − (q/m)·N² is the
+    discrete-time analogue Bass (1969) fits to sales data
+    (S_T = a + b·Y_{T−1} + c·Y²_{T−1}).  Departures: the process is stochastic (the
+    recursion holds in expectation); m is the market of the module
+    (interest ≥ ``min_interest``, plus the origin), not an estimate; the
+    probability is capped at 1 (for p + q > 1); and the practice's origin
+    adopts first, in the practice's month, so N ≥ 1 from then on.
+    """
+
+    min_interest: float = field(default=0.5, metadata=bounds(0, 1))
+    """Interest in the practice's domain an actor needs to be in its market."""
+
+    def probabilities(self, model: DiplomacyModel, spec: PracticeSpec, adopted: np.ndarray,
+                      market: np.ndarray) -> np.ndarray:
+        """This month's probability of adopting, the same for every subnational (used only in the market)."""
+        m = int(market.sum())
+        share = (adopted & market).sum() / m if m else 0.0
+        return np.full(len(market), min(1.0, spec.p + spec.q * share))
 
     def start(self, model: DiplomacyModel) -> Diffusion:
         return Diffusion(self, model)
@@ -56,7 +135,7 @@ class Diffusion:
     the adopter, domain = the practice's, detail = the practice's id).
     """
 
-    def __init__(self, rule: BassDiffusion, model: DiplomacyModel):
+    def __init__(self, rule: CascadeDiffusion | BassDiffusion, model: DiplomacyModel):
         self.rule, self.model = rule, model
         self.rng = model.stream("diffusion")
         self.specs = model.spec.practices
@@ -73,15 +152,11 @@ class Diffusion:
         """One month: practices starting now are adopted by their origins, then every practice spreads."""
         m = self.model
         self._introduce(m.month)
-        started = [k for k, spec in enumerate(self.specs) if spec.step <= m.month]
-        if not started:
-            return
-        ties = m.city_ties()
-        for k in started:
-            spec = self.specs[k]
-            adopting_ties = ties.sum(self.adopted[k], self.rule.agreement_weight, self.rule.membership_weight)
-            p = np.minimum(1.0, spec.p + 1.0 - (1.0 - spec.q) ** adopting_ties)
-            market = m.actors.interests[m.pool, DOMAINS.index(spec.domain)] >= self.rule.min_interest
+        for k, spec in enumerate(self.specs):
+            if spec.step > m.month:
+                continue
+            market = market_of(m, spec, self.rule.min_interest)
+            p = self.rule.probabilities(m, spec, self.adopted[k], market)
             new = np.flatnonzero(market & ~self.adopted[k] & (self.rng.random(len(p)) < p))
             self._adopt(k, new.tolist(), m.month)
 
