@@ -5,13 +5,14 @@ scores all N actors, so the cost of a step grows linearly with the number of
 actors (DESIGN.md §4).  Candidates are foreign subnational governments (city
 diplomacy is international by definition) other than the proposer.
 Rules that depend on actor attributes build their sampling table once per step
-in ``prepare`` (a cumulative distribution searched in O(log N) per draw).
+in ``prepare``; the model keeps it as ``model.partner_table`` and ``choose``
+reads it from there, so one rule object can serve several models at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
     from model.model import DiplomacyModel
 
 PARTNER_RULES = Registry("partner")
+
+
+def _visibility(model: DiplomacyModel, rows: np.ndarray) -> np.ndarray:
+    """Visibility of actors ``rows``: ``model.visibility`` (profile + standing) where the model has it, else profile."""
+    return model.visibility(rows) if hasattr(model, "visibility") else model.actors.profile[rows]
 
 
 def _sample_cdf(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
@@ -42,13 +48,17 @@ def _weighted_without_replacement(rng: np.random.Generator, items: np.ndarray, w
 
     Efraimidis, P. S. & Spirakis, P. G. (2006). Weighted random sampling with a
     reservoir. Information Processing Letters 97(5), 181–185: the k largest
-    u^(1/w) give the same distribution as k successive weighted draws.
+    u^(1/w) give the same distribution as k successive weighted draws (returned
+    here in that order: largest key first).
     """
     keys = np.log(rng.random(len(items))) / weights
-    return items[np.argpartition(-keys, k - 1)[:k]]
+    if k >= len(items):
+        return items[np.argsort(-keys, kind="stable")]
+    top = np.argpartition(-keys, k - 1)[:k]
+    return items[top[np.argsort(-keys[top], kind="stable")]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _WeightedPool:
     """Shared machinery: sample the subnational pool with per-step weights."""
 
@@ -66,7 +76,7 @@ class _WeightedPool:
 
     def draw(self, model: DiplomacyModel, n: int) -> np.ndarray:
         cdf, rng = model.partner_table, model.stream("partner")
-        if cdf is None:
+        if not isinstance(cdf, np.ndarray) or len(cdf) != len(model.pool):
             return model.pool[rng.integers(0, len(model.pool), n)]
         return model.pool[_sample_cdf(rng, cdf, n)]
 
@@ -75,13 +85,13 @@ class _WeightedPool:
 
 
 @PARTNER_RULES.register("random")
-@dataclass
+@dataclass(frozen=True)
 class RandomPartner(_WeightedPool):
     """Uniform choice among foreign subnationals: the null model of partner choice."""
 
 
 @PARTNER_RULES.register("preferential")
-@dataclass
+@dataclass(frozen=True)
 class PreferentialPartner(_WeightedPool):
     """Preferential attachment: P(j) ∝ (degree_j + 1)^α.
 
@@ -97,42 +107,306 @@ class PreferentialPartner(_WeightedPool):
         return (model.actors.degree[model.pool] + 1.0) ** self.alpha
 
 
-@PARTNER_RULES.register("gravity")
+# ---------------------------------------------------------------------- exact gravity
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A partition of the pool into small compact cells, each of one country (built once per model).
+
+    Each country's subnationals are split recursively at the median of their
+    widest coordinate (on the unit sphere) until a cell holds at most ``leaf``
+    of them.  Every cell keeps the mean of its members' unit vectors and its
+    exact radius around that point (the longest chord from it to a member), so
+    the distance bounds derived from them hold whatever the shape of the cell.
+    """
+
+    xyz: np.ndarray            # model.actors.unit_xyz, to recognise the model it was built for
+    members: np.ndarray        # (C, leaf) actor rows, -1 as padding
+    cell_of: np.ndarray        # (actors,) cell of each pool member, -1 for other actors
+    country: np.ndarray        # (C,) country of each cell
+    centre: np.ndarray         # (C, 3) mean unit vector of the members (inside the sphere)
+    centre_sq: np.ndarray      # (C,) |centre|²
+    radius: np.ndarray         # (C,) longest chord from the centre to a member
+    country_size: np.ndarray   # pool members per country
+    earth_radius_km: float
+
+    @classmethod
+    def build(cls, model: DiplomacyModel) -> _Cells:
+        from model.model import EARTH_RADIUS_KM
+
+        pool, a = model.pool, model.actors
+        xyz, country = a.unit_xyz[pool], a.country[pool]
+        leaf = int(np.clip(np.sqrt(len(pool) / LEAF_DIVISOR), 8, 128))
+        leaves: list[np.ndarray] = []
+        order = np.argsort(country, kind="stable")
+        stack = [g for g in np.split(order, np.flatnonzero(np.diff(country[order])) + 1) if len(g)]
+        while stack:
+            g = stack.pop()
+            if len(g) <= leaf:
+                leaves.append(g)
+                continue
+            pts = xyz[g]
+            axis = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
+            half = len(g) // 2
+            part = np.argpartition(pts[:, axis], half)
+            stack += [g[part[:half]], g[part[half:]]]
+        sizes = np.array([len(g) for g in leaves], dtype=np.int64)
+        flat = np.concatenate(leaves) if leaves else np.empty(0, dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        row = np.repeat(np.arange(len(leaves)), sizes)
+        members = np.full((len(leaves), leaf), -1, dtype=np.int64)
+        members[row, np.arange(len(flat)) - starts[row]] = pool[flat]
+        cell_of = np.full(len(a.country), -1, dtype=np.int64)
+        cell_of[pool[flat]] = row
+        if len(flat):
+            centre = np.add.reduceat(xyz[flat], starts, axis=0) / sizes[:, None]
+            radius = np.maximum.reduceat(np.sqrt(((xyz[flat] - centre[row]) ** 2).sum(axis=1)), starts)
+        else:
+            centre, radius = np.zeros((0, 3)), np.zeros(0)
+        return cls(xyz=a.unit_xyz, members=members, cell_of=cell_of, country=country[flat[starts]] if len(flat)
+                   else np.zeros(0, dtype=np.int64), centre=centre, centre_sq=(centre ** 2).sum(axis=1),
+                   radius=radius * (1 + 1e-9) + 1e-12,  # rounding never makes a bound fail
+                   country_size=np.bincount(country, minlength=len(model.countries)),
+                   earth_radius_km=EARTH_RADIUS_KM)
+
+    def fits(self, model: DiplomacyModel) -> bool:
+        return self.xyz is model.actors.unit_xyz and len(self.cell_of) == len(model.actors.country)
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """The envelope's slots seen from one proposer cell (or one national's seat), fixed for a model and (γ, d_min).
+
+    Slots are first the members of near foreign cells, one each, then the far
+    foreign cells; a last sentinel slot (bound +inf) is always rejected.
+    """
+
+    near: np.ndarray     # (n_near,) members of the near foreign cells
+    far: np.ndarray      # (n_far,) far foreign cells
+    cell: np.ndarray     # (S + 1,) cell of each slot
+    member: np.ndarray   # (S + 1,) member of each near slot (0 elsewhere)
+    bound: np.ndarray    # (S + 1,) f(lower bound on the distance) of each slot
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Distance bounds of a model's cells for one (γ, d_min): the per-model part of the gravity table.
+
+    ``reach`` is built the first time a proposer of a cell needs it and kept
+    for the rest of the run (it does not depend on masses).
+    """
+
+    cells: _Cells
+    gamma: float
+    d_min: float
+    reaches: dict = field(default_factory=dict)
+
+    def fits(self, model: DiplomacyModel, gamma: float, d_min: float) -> bool:
+        return self.gamma == gamma and self.d_min == d_min and self.cells.fits(model)
+
+    def f(self, d: np.ndarray) -> np.ndarray:
+        """The distance deterrence max(d, d_min)^-γ."""
+        return np.maximum(d, self.d_min) ** -self.gamma
+
+    def reach(self, model: DiplomacyModel, proposer: int) -> tuple[int, _Reach]:
+        c = self.cells
+        key = int(c.cell_of[proposer])
+        if key < 0:
+            key = -1 - proposer  # a national government: its seat, a cell of radius 0
+        found = self.reaches.get(key)
+        if found is None:
+            found = self.reaches[key] = self._build(model, proposer, key)
+        return key, found
+
+    def _build(self, model: DiplomacyModel, proposer: int, key: int) -> _Reach:
+        c, two_r = self.cells, 2.0 * self.cells.earth_radius_km
+        if key >= 0:
+            here, spread = c.centre[key], c.radius[key]
+        else:
+            here, spread = model.actors.unit_xyz[proposer], 0.0
+        home = model.actors.country[proposer]
+
+        def arc(chord):  # great-circle km of a chord, 0 for a non-positive one
+            return two_r * np.arcsin(np.clip(0.5 * chord, 0.0, 1.0))
+
+        # a member j of cell B is at least |here - centre_B| - r_B - spread from any proposer of this cell
+        chord = np.sqrt(np.maximum(c.centre_sq - 2.0 * (c.centre @ here) + here @ here, 0.0))
+        q = _MIN_ACCEPTANCE ** (1.0 / self.gamma) if self.gamma > 0 else 0.0
+        foreign = c.country != home
+        is_near = foreign & (chord < (c.radius + spread) * ((1 + q) / (1 - q)))
+        far = np.flatnonzero(foreign & ~is_near)
+        near = c.members[is_near].ravel()
+        near = near[near >= 0]
+        own = np.sqrt(((model.actors.unit_xyz[near] - here) ** 2).sum(axis=1))
+        return _Reach(near=near, far=far,
+                      cell=np.concatenate([c.cell_of[near], far, [0]]),
+                      member=np.concatenate([near, np.zeros(len(far) + 1, dtype=np.int64)]),
+                      bound=np.concatenate([self.f(arc(own - spread)), self.f(arc(chord[far] - c.radius[far] - spread)),
+                                            [np.inf]]))
+
+
 @dataclass
+class GravityTable:
+    """One step's gravity sampling table for one model (``model.partner_table``)."""
+
+    bounds: _Bounds
+    alpha: float
+    mass: np.ndarray          # (actors,) pop^α·(1 + visibility) (population scaled by its maximum), 0 off the pool
+    cell_cum: np.ndarray      # (C, leaf) members' masses cumulated within each cell, divided by the cell's total
+    cell_total: np.ndarray    # (C,) M_c
+    envelopes: dict = field(default_factory=dict)
+    """Cumulative envelope weights from each proposer cell, built when first needed this step."""
+    stats: dict = field(default_factory=lambda: dict.fromkeys(("proposals", "draws", "rejected", "repeats",
+                                                                "fallbacks"), 0))
+    """This step's sampler counters: proposals, envelope draws, draws rejected by the distance test,
+    accepted repeats, and proposals completed by the exact fallback."""
+
+    def envelope(self, model: DiplomacyModel, proposer: int) -> tuple[_Reach, np.ndarray]:
+        key, reach = self.bounds.reach(model, proposer)
+        cum = self.envelopes.get(key)
+        if cum is None:
+            masses = np.concatenate([self.mass[reach.near], self.cell_total[reach.far]])
+            cum = self.envelopes[key] = np.cumsum(masses * reach.bound[:-1])
+        return reach, cum
+
+
+LEAF_DIVISOR = 8.0     # cells hold at most √(N / LEAF_DIVISOR) subnationals
+_MIN_ACCEPTANCE = 0.5  # a cell whose acceptance could fall below this is bounded member by member
+_ROUNDS = 4            # envelope batches before the exact fallback completes the list
+
+
+@PARTNER_RULES.register("gravity")
+@dataclass(frozen=True)
 class GravityPartner(_WeightedPool):
-    """Gravity model: P(j) ∝ pop_j^α · (1 + profile_j) / dist_ij^γ.
+    """Gravity model: P(j) ∝ pop_j^α · (1 + visibility_j) / max(d_ij, d_min)^γ over foreign subnationals.
 
-    Tinbergen, J. (1962). Shaping the World Economy; Zipf, G. K. (1946). The
-    P1P2/D hypothesis: on the intercity movement of persons. American
+    Tinbergen, J. (1962). Shaping the World Economy: Suggestions for an
+    International Economic Policy. Twentieth Century Fund; Zipf, G. K. (1946).
+    The P1P2/D hypothesis: on the intercity movement of persons. American
     Sociological Review 11(6), 677–686.  Interaction grows with the partner's
-    mass and visibility and falls with distance.
+    mass and visibility (profile, plus standing where the model has it) and
+    falls with the great-circle distance d_ij, floored at ``min_distance_km``.
+    The pool is every subnational of another country than the proposer's.
 
-    Sampling without scoring all N: ``oversample``·K candidates are drawn with
-    probability ∝ mass (a per-step cumulative table), then K of them are drawn
-    without replacement with probability ∝ dist^-γ — sampling–importance
-    resampling, which tends to the exact gravity distribution as
-    ``oversample`` grows.
+    The sampler is exact — the K candidates are K successive draws without
+    replacement from that distribution — and never scores all N actors:
+
+    * once per model the pool is cut into compact cells of one country each
+      (``_Cells``); once per step the table holds each cell's members' masses
+      m_j = pop_j^α·(1 + visibility_j), cumulated, and their total M_c;
+    * from the proposer's cell A (centre a, radius r_A), the triangle
+      inequality bounds the distance to every member of a cell B from below
+      (chord |a - b| - r_A - r_B), so M_B·f(L_AB) bounds the cell's gravity
+      weight from above, f(d) = max(d, d_min)^-γ.  Compatriot cells weigh 0.
+      Where that bound is loose (acceptance possibly under 1/2) the cell is
+      "near" and each of its members j gets its own bound m_j·f(|a - x_j| - r_A);
+    * a draw picks a near member, or a far cell, from that envelope (its
+      cumulative table is built once per step and proposer cell); in a far
+      cell it picks member j with probability m_j/M_B; j is accepted with
+      probability f(d_ij)/bound ≤ 1.  A rejected draw starts again from the
+      top, so an accepted j has probability exactly ∝ m_j·f(d_ij) (rejection
+      sampling, von Neumann 1951); repeats are rejected the same way, so
+      successive accepted draws are sampling without replacement.  Draws come
+      in vectorised batches; after a few batches an exact Efraimidis–Spirakis
+      pass over the remaining foreign pool completes the list (rare: a pool
+      dominated by a few heavy candidates).
+
+    With C ≈ N/leaf cells and leaf ≈ √(N/8), a proposal costs O(1) envelope
+    draws plus, once per step and proposer cell, O(C + near members): sub-linear
+    in N.  If the foreign pool has at most K members they are all returned.
     """
 
     alpha: float = field(default=1.0, metadata=bounds(0))
     gamma: float = field(default=1.0, metadata=bounds(0))
-    oversample: int = field(default=8, metadata=bounds(1))
     min_distance_km: float = field(default=10.0, metadata=bounds(0.001))
 
-    def pool_weights(self, model: DiplomacyModel) -> np.ndarray:
-        a = model.actors
-        return a.population[model.pool].astype(float) ** self.alpha * (1.0 + a.profile[model.pool])
+    def prepare(self, model: DiplomacyModel) -> GravityTable:
+        previous = model.partner_table
+        known = previous.bounds if isinstance(previous, GravityTable) else None
+        if known is not None and known.fits(model, self.gamma, self.min_distance_km):
+            bounds_ = known
+        else:
+            cells = known.cells if known is not None and known.cells.fits(model) else _Cells.build(model)
+            bounds_ = _Bounds(cells, self.gamma, self.min_distance_km)
+        pool, members = model.pool, bounds_.cells.members
+        mass = np.zeros(len(model.actors.country))
+        if len(pool):
+            population = model.actors.population[pool].astype(float)
+            top = population.max()
+            scaled = population / top if top > 0 else population
+            mass[pool] = np.maximum(scaled ** self.alpha * (1.0 + _visibility(model, pool)), 0.0)
+        cell_cum = np.cumsum(np.where(members >= 0, mass[members], 0.0), axis=1)
+        cell_total = cell_cum[:, -1].copy()
+        with np.errstate(invalid="ignore", divide="ignore"):  # a cell of mass 0 is never drawn
+            cell_cum /= cell_total[:, None]  # the last member's entry is exactly 1
+        return GravityTable(bounds=bounds_, alpha=self.alpha, mass=mass, cell_cum=cell_cum, cell_total=cell_total)
+
+    def _table(self, model: DiplomacyModel) -> GravityTable:
+        table = model.partner_table
+        if (isinstance(table, GravityTable) and table.alpha == self.alpha
+                and table.bounds.fits(model, self.gamma, self.min_distance_km)):
+            return table
+        return self.prepare(model)  # no table of this rule for this model: build one (not stored)
 
     def choose(self, model: DiplomacyModel, proposer: int) -> np.ndarray:
-        drawn = _foreign_unique(model, proposer, self.draw(model, self.oversample * self.candidates))
-        if len(drawn) <= self.candidates:
-            return drawn
-        dist = np.maximum(model.distance_km(proposer, drawn), self.min_distance_km)
-        return _weighted_without_replacement(model.stream("partner"), drawn, dist ** -self.gamma, self.candidates)
+        t = self._table(model)
+        cells, k, st = t.bounds.cells, self.candidates, t.stats
+        home = model.actors.country[proposer]
+        st["proposals"] += 1
+        if len(model.pool) - cells.country_size[home] <= k:
+            pool = model.pool
+            return pool[model.actors.country[pool] != home]
+        reach, cum = t.envelope(model, proposer)
+        rng = model.stream("partner")
+        total = cum[-1] if len(cum) else 0.0
+        if not total > 0:  # every foreign candidate has mass 0: uniform among them
+            return _foreign_unique(model, proposer, model.pool[rng.integers(0, len(model.pool), 4 * k)])[:k]
+        gamma, d_min, n_near = self.gamma, self.min_distance_km, len(reach.near)
+        here, xyz, radius_km = model.actors.unit_xyz[proposer], model.actors.unit_xyz, cells.earth_radius_km
+        picked: dict[int, None] = {}
+        batch = max(4 * k, 16)
+        for _ in range(_ROUNDS):
+            u = rng.random((batch, 3))
+            slot = cum.searchsorted(u[:, 0] * total, side="right")
+            cell = reach.cell[slot]
+            j = cells.members[cell, (t.cell_cum[cell] <= u[:, 1:2]).sum(axis=1)]
+            if n_near:
+                j = np.where(slot < n_near, reach.member[slot], j)
+            if gamma > 0:
+                d = radius_km * np.arccos(np.minimum(xyz[j] @ here, 1.0))
+                j = j[u[:, 2] * reach.bound[slot] < np.maximum(d, d_min) ** -gamma]
+            else:
+                j = j[slot < len(cum)]
+            keep = j.tolist()
+            st["draws"] += batch
+            st["rejected"] += batch - len(keep)
+            for c in keep:
+                if c in picked:
+                    st["repeats"] += 1
+                    continue
+                picked[c] = None
+                if len(picked) == k:
+                    return np.fromiter(picked, dtype=np.int64, count=k)
+            batch *= 2
+        st["fallbacks"] += 1
+        return self._complete(model, t, proposer, np.fromiter(picked, dtype=np.int64, count=len(picked)))
+
+    def _complete(self, model: DiplomacyModel, t: GravityTable, proposer: int, picked: np.ndarray) -> np.ndarray:
+        """Complete ``picked`` with the next draws without replacement, scoring the remaining foreign pool."""
+        pool = model.pool
+        rest = pool[(model.actors.country[pool] != model.actors.country[proposer]) & ~np.isin(pool, picked)]
+        w = t.mass[rest] * t.bounds.f(model.distance_km(proposer, rest))
+        rest, w = rest[w > 0], w[w > 0]
+        need = self.candidates - len(picked)
+        if need <= 0 or not len(rest):
+            return picked
+        more = _weighted_without_replacement(model.stream("partner"), rest, w, min(need, len(rest)))
+        return np.concatenate([picked, more])
 
 
 @PARTNER_RULES.register("network")
-@dataclass
+@dataclass(frozen=True)
 class NetworkPartner(_WeightedPool):
     """Candidates drawn first from co-members of the proposer's city networks.
 
@@ -157,3 +431,70 @@ class NetworkPartner(_WeightedPool):
             extra = _foreign_unique(model, proposer, self.draw(model, 2 * self.candidates))
             picked = _foreign_unique(model, proposer, np.concatenate([picked, extra]))
         return picked[: self.candidates]
+
+
+# ---------------------------------------------------------------------- friends of friends
+
+
+class _OtherPartnerRules:
+    """The registered partner rules a friends-of-friends rule may use as its base (checked when built)."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in PARTNER_RULES.classes and name != "friends_of_friends"
+
+    def __iter__(self):
+        return iter([n for n in PARTNER_RULES.names() if n != "friends_of_friends"])
+
+
+@PARTNER_RULES.register("friends_of_friends")
+@dataclass(frozen=True)
+class FriendsOfFriendsPartner(_WeightedPool):
+    """Meeting friends of friends: each candidate slot is, with probability ``share``, a partner's partner.
+
+    Jackson, M. O. & Rogers, B. W. (2007). Meeting strangers and friends of
+    friends: how random are social networks? American Economic Review 97(3),
+    890–915.  Links are found partly at random (here: by the ``base`` rule,
+    built with its default parameters and this rule's ``candidates``) and
+    partly by search through the current network: a slot drawn with
+    probability ``share`` goes to a foreign subnational drawn uniformly, without
+    replacement, among the partners of the proposer's partners (actors with a
+    pair agreement in force with one of them), never the proposer.  Slots for
+    which no partner's partner is left go to the base rule.  Search closes
+    triangles: clustering and assortativity rise with ``share``.
+    """
+
+    share: float = field(default=0.5, metadata=bounds(0, 1))
+    """Probability that a candidate slot is searched among partners' partners."""
+    base: str = field(default="gravity", metadata={"choices": _OtherPartnerRules()})
+    """The partner rule of the other slots (meeting strangers)."""
+    base_rule: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_rule", PARTNER_RULES.classes[self.base](candidates=self.candidates))
+
+    def prepare(self, model: DiplomacyModel) -> Any:
+        return self.base_rule.prepare(model)
+
+    def friends_of_friends(self, model: DiplomacyModel, proposer: int) -> np.ndarray:
+        """Foreign subnationals with a pair agreement in force with a partner of ``proposer``, sorted."""
+        partners = model.partners_of(proposer)
+        if not len(partners):
+            return partners
+        found = np.unique(np.concatenate([model.partners_of(int(p)) for p in partners.tolist()]))
+        country = model.actors.country
+        return found[(found < len(model.pool)) & (found != proposer) & (country[found] != country[proposer])]
+
+    def choose(self, model: DiplomacyModel, proposer: int) -> np.ndarray:
+        k = self.candidates
+        rng = model.stream("partner")
+        searched = int((rng.random(k) < self.share).sum()) if self.share > 0 else 0
+        picked = np.empty(0, dtype=np.int64)
+        if searched:
+            fof = self.friends_of_friends(model, proposer)
+            if len(fof):
+                picked = fof[rng.permutation(len(fof))[:searched]]
+        if len(picked) == k:
+            return picked
+        met = self.base_rule.choose(model, proposer)
+        met = met[~np.isin(met, picked)]
+        return np.concatenate([picked, met[: k - len(picked)]])
