@@ -128,10 +128,10 @@ def test_supervisory_probability_follows_stance_and_autonomy():
 
 def test_restrictive_needs_agenda_and_friendship_or_a_tolerant_stance():
     assert approval_rate(oversight_model("restrictive", relation=0.5)) == 1.0
-    # off the agenda, or with an unfriendly nation: only with probability stance·autonomy
-    assert approval_rate(oversight_model("restrictive", relation=0.0)) == pytest.approx(0.25, abs=0.03)
-    assert approval_rate(oversight_model("restrictive", relation=0.5, agenda={"culture": 1.0}, stance=0.2,
-                                         autonomy=0.5)) == pytest.approx(0.1, abs=0.02)
+    # off the agenda, or with an unfriendly nation: only with probability leniency·stance
+    assert approval_rate(oversight_model("restrictive", relation=0.0, stance=1.0)) == pytest.approx(0.1, abs=0.02)
+    assert approval_rate(oversight_model("restrictive", relation=0.5, agenda={"culture": 1.0},
+                                         stance=0.5)) == pytest.approx(0.05, abs=0.015)
     assert approval_rate(oversight_model("restrictive", relation=0.0, stance=0.0)) == 0.0
 
 

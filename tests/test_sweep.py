@@ -102,8 +102,8 @@ def test_indices_find_the_only_input_that_matters(design):
 
 def test_smoke_plan():
     plan = plan_of("experiment=smoke")
-    assert [c.values for c in plan.conditions] == [{"rules/oversight": "permissive"},
-                                                   {"rules/oversight": "restrictive"}]
+    assert [c.values for c in plan.conditions] == [{"scenario.oversight.gov_ES": "permissive"},
+                                                   {"scenario.oversight.gov_ES": "restrictive"}]
     assert len(plan.runs) == 4 and len({r.run_id for r in plan.runs}) == 4
     seeds = {c: [r.seed for r in plan.runs if r.condition == c] for c in ("c0", "c1")}
     assert seeds["c0"] == seeds["c1"] == sweep.replicate_seeds(1, 2)  # common random numbers
@@ -174,7 +174,7 @@ def test_incomplete_runs_are_never_read(tmp_path):
     (tmp_path / first.run_id / "manifest.json").write_text("{}")
     table = sweep.sweep_table(plan, tmp_path)
     assert set(table["run_id"]) == {first.run_id}
-    assert list(table.columns) == ["run_id", "condition", "replicate", "seed", "rules/oversight", "step",
+    assert list(table.columns) == ["run_id", "condition", "replicate", "seed", "scenario.oversight.gov_ES", "step",
                                    "metric", "value"]
 
 
@@ -248,7 +248,7 @@ def test_smoke_sweep_outputs(reference):
         assert {"config.yaml", "manifest.json", "metrics.parquet", "agents.parquet",
                 "agreements.parquet"} <= {p.name for p in run.iterdir()}
     assert set(table["metric"]) == {"agreements_active", "signed", "vetoed", "contested"}
-    assert set(table["rules/oversight"]) == {"permissive", "restrictive"} and table["step"].max() == 6
+    assert set(table["scenario.oversight.gov_ES"]) == {"permissive", "restrictive"} and table["step"].max() == 6
     assert pd.read_csv(out / "failures.csv").empty
     assert len(pd.read_csv(out / "summary.csv")) == 2 * 4
     assert len(list((out / "plots").glob("time_*.png"))) == 4

@@ -91,14 +91,16 @@ class RestrictiveOversight(_Oversight):
 
     Shanghai under Beijing: city diplomacy allowed where it serves the
     country's own agenda (Expo 2010, the national image) and its friends.
-    Anything else passes only with probability stance·autonomy_i, so a
-    government that opens up (a stance change) lets more through.
+    Anything else passes only with probability leniency·stance, so a
+    government that opens up (a stance change) lets a little more through;
+    ``leniency`` = 0 is the published rule exactly.
     """
 
     friendly_from: float = field(default=0.25, metadata=bounds(-1, 1))
     """A nation is friendly when the relation is at least this."""
+    leniency: float = field(default=0.1, metadata=bounds(0, 1))
 
     def decide(self, model, government, actor, partner, domain) -> bool:
         if domain in government.agenda_domains and model.relation(actor, partner) >= self.friendly_from:
             return True
-        return model.stream("oversight").random() < government.stance * model.actors.autonomy[actor]
+        return model.stream("oversight").random() < self.leniency * government.stance
