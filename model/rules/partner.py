@@ -110,24 +110,45 @@ class PreferentialPartner(_WeightedPool):
 # ---------------------------------------------------------------------- exact gravity
 
 
+def _split(xyz: np.ndarray, group: np.ndarray, leaf: int) -> list[np.ndarray]:
+    """Split ``group`` recursively at the median of its widest coordinate until parts hold ≤ leaf."""
+    parts, stack = [], [group]
+    while stack:
+        g = stack.pop()
+        if len(g) <= leaf:
+            parts.append(g)
+            continue
+        pts = xyz[g]
+        axis = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
+        half = len(g) // 2
+        part = np.argpartition(pts[:, axis], half)
+        stack += [g[part[:half]], g[part[half:]]]
+    return parts
+
+
 @dataclass(frozen=True)
 class _Cells:
-    """A partition of the pool into small compact cells, each of one country (built once per model).
+    """Compact cells of one country each, on two levels, built once per model.
 
     Each country's subnationals are split recursively at the median of their
-    widest coordinate (on the unit sphere) until a cell holds at most ``leaf``
-    of them.  Every cell keeps the mean of its members' unit vectors and its
-    exact radius around that point (the longest chord from it to a member), so
-    the distance bounds derived from them hold whatever the shape of the cell.
+    widest coordinate (on the unit sphere) into coarse cells of at most
+    ``leaf`` members, and each coarse cell the same way into fine cells of at
+    most leaf/4.  Rows 0..C-1 of every array are the coarse cells, the next
+    rows the fine ones (each coarse cell's fine cells are consecutive).  Every
+    cell keeps the mean of its members' unit vectors and its exact radius
+    around that point (the longest chord from it to a member), so the distance
+    bounds derived from them hold whatever the shape of the cell.
     """
 
     xyz: np.ndarray            # model.actors.unit_xyz, to recognise the model it was built for
-    members: np.ndarray        # (C, leaf) actor rows, -1 as padding
-    cell_of: np.ndarray        # (actors,) cell of each pool member, -1 for other actors
-    country: np.ndarray        # (C,) country of each cell
-    centre: np.ndarray         # (C, 3) mean unit vector of the members (inside the sphere)
-    centre_sq: np.ndarray      # (C,) |centre|²
-    radius: np.ndarray         # (C,) longest chord from the centre to a member
+    coarse: int                # C, the number of coarse cells
+    members: np.ndarray        # (rows, leaf) actor rows, -1 as padding
+    children: np.ndarray       # (C + 1,) fine rows of coarse cell c: children[c] .. children[c + 1] - 1
+    cell_of: np.ndarray        # (actors,) proposer cell of each pool member (coarse if compact, else fine)
+    country: np.ndarray        # (rows,) country of each cell
+    centre: np.ndarray         # (rows, 3) mean unit vector of the members (inside the sphere)
+    centre_sq: np.ndarray      # (rows,) |centre|²
+    radius: np.ndarray         # (rows,) longest chord from the centre to a member
     country_size: np.ndarray   # pool members per country
     earth_radius_km: float
 
@@ -137,35 +158,38 @@ class _Cells:
 
         pool, a = model.pool, model.actors
         xyz, country = a.unit_xyz[pool], a.country[pool]
-        leaf = int(np.clip(np.sqrt(len(pool) / LEAF_DIVISOR), 8, 128))
-        leaves: list[np.ndarray] = []
+        leaf = int(np.clip(np.sqrt(len(pool) / LEAF_DIVISOR), 8, 256))
         order = np.argsort(country, kind="stable")
-        stack = [g for g in np.split(order, np.flatnonzero(np.diff(country[order])) + 1) if len(g)]
-        while stack:
-            g = stack.pop()
-            if len(g) <= leaf:
-                leaves.append(g)
-                continue
-            pts = xyz[g]
-            axis = int(np.argmax(pts.max(axis=0) - pts.min(axis=0)))
-            half = len(g) // 2
-            part = np.argpartition(pts[:, axis], half)
-            stack += [g[part[:half]], g[part[half:]]]
-        sizes = np.array([len(g) for g in leaves], dtype=np.int64)
-        flat = np.concatenate(leaves) if leaves else np.empty(0, dtype=np.int64)
+        coarse = [c for g in np.split(order, np.flatnonzero(np.diff(country[order])) + 1) if len(g)
+                  for c in _split(xyz, g, leaf)]
+        fine = [_split(xyz, c, max(leaf // 4, 1)) for c in coarse]
+        rows = coarse + [f for parts in fine for f in parts]
+        sizes = np.array([len(g) for g in rows], dtype=np.int64)
+        flat = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        row = np.repeat(np.arange(len(leaves)), sizes)
-        members = np.full((len(leaves), leaf), -1, dtype=np.int64)
+        row = np.repeat(np.arange(len(rows)), sizes)
+        members = np.full((len(rows), leaf), -1, dtype=np.int64)
         members[row, np.arange(len(flat)) - starts[row]] = pool[flat]
         cell_of = np.full(len(a.country), -1, dtype=np.int64)
-        cell_of[pool[flat]] = row
+        n_coarse = len(coarse)
+        cell_of[pool[flat]] = row  # the fine cell of each member (fine rows come last) ...
         if len(flat):
             centre = np.add.reduceat(xyz[flat], starts, axis=0) / sizes[:, None]
             radius = np.maximum.reduceat(np.sqrt(((xyz[flat] - centre[row]) ** 2).sum(axis=1)), starts)
+            cell_country = country[flat[starts]]
         else:
-            centre, radius = np.zeros((0, 3)), np.zeros(0)
-        return cls(xyz=a.unit_xyz, members=members, cell_of=cell_of, country=country[flat[starts]] if len(flat)
-                   else np.zeros(0, dtype=np.int64), centre=centre, centre_sq=(centre ** 2).sum(axis=1),
+            centre, radius, cell_country = np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=np.int64)
+        children = n_coarse + np.concatenate([[0], np.cumsum([len(parts) for parts in fine])]).astype(np.int64)
+        if n_coarse:  # ... or its coarse cell, when that is small beside its distance to any foreign cell
+            cc = centre[:n_coarse]
+            chord = np.sqrt(np.maximum((cc ** 2).sum(axis=1)[:, None] - 2.0 * cc @ cc.T + (cc ** 2).sum(axis=1), 0))
+            gap = np.where(cell_country[:n_coarse, None] != cell_country[None, :n_coarse],
+                           chord - radius[None, :n_coarse], np.inf).min(axis=1)
+            compact = radius[:n_coarse] <= _COMPACT * gap
+            members_of = row[:len(pool)]
+            cell_of[pool[flat[:len(pool)]][compact[members_of]]] = members_of[compact[members_of]]
+        return cls(xyz=a.unit_xyz, coarse=n_coarse, members=members, children=children, cell_of=cell_of,
+                   country=cell_country, centre=centre, centre_sq=(centre ** 2).sum(axis=1),
                    radius=radius * (1 + 1e-9) + 1e-12,  # rounding never makes a bound fail
                    country_size=np.bincount(country, minlength=len(model.countries)),
                    earth_radius_km=EARTH_RADIUS_KM)
@@ -176,17 +200,14 @@ class _Cells:
 
 @dataclass(frozen=True)
 class _Reach:
-    """The envelope's slots seen from one proposer cell (or one national's seat), fixed for a model and (γ, d_min).
+    """The envelope's slots seen from one proposer cell (or one national's seat), for one (γ, d_min).
 
-    Slots are first the members of near foreign cells, one each, then the far
-    foreign cells; a last sentinel slot (bound +inf) is always rejected.
+    Slots are the fine cells of the near foreign coarse cells, then the far
+    foreign coarse cells, then a sentinel (bound +inf: always rejected).
     """
 
-    near: np.ndarray     # (n_near,) members of the near foreign cells
-    far: np.ndarray      # (n_far,) far foreign cells
-    cell: np.ndarray     # (S + 1,) cell of each slot
-    member: np.ndarray   # (S + 1,) member of each near slot (0 elsewhere)
-    bound: np.ndarray    # (S + 1,) f(lower bound on the distance) of each slot
+    rows: np.ndarray     # (S + 1,) the cell (row) of each slot
+    bound: np.ndarray    # (S + 1,) f(lower bound on the distance to the slot's members)
 
 
 @dataclass(frozen=True)
@@ -210,8 +231,7 @@ class _Bounds:
         return np.maximum(d, self.d_min) ** -self.gamma
 
     def reach(self, model: DiplomacyModel, proposer: int) -> tuple[int, _Reach]:
-        c = self.cells
-        key = int(c.cell_of[proposer])
+        key = int(self.cells.cell_of[proposer])
         if key < 0:
             key = -1 - proposer  # a national government: its seat, a cell of radius 0
         found = self.reaches.get(key)
@@ -221,29 +241,23 @@ class _Bounds:
 
     def _build(self, model: DiplomacyModel, proposer: int, key: int) -> _Reach:
         c, two_r = self.cells, 2.0 * self.cells.earth_radius_km
-        if key >= 0:
-            here, spread = c.centre[key], c.radius[key]
-        else:
-            here, spread = model.actors.unit_xyz[proposer], 0.0
+        here, spread = (c.centre[key], c.radius[key]) if key >= 0 else (model.actors.unit_xyz[proposer], 0.0)
         home = model.actors.country[proposer]
 
-        def arc(chord):  # great-circle km of a chord, 0 for a non-positive one
-            return two_r * np.arcsin(np.clip(0.5 * chord, 0.0, 1.0))
+        def lower(rows):  # f of the least great-circle distance from this cell to members of ``rows``
+            chord = np.sqrt(np.maximum(c.centre_sq[rows] - 2.0 * (c.centre[rows] @ here) + here @ here, 0.0))
+            return chord, self.f(two_r * np.arcsin(np.clip(0.5 * (chord - c.radius[rows] - spread), 0.0, 1.0)))
 
-        # a member j of cell B is at least |here - centre_B| - r_B - spread from any proposer of this cell
-        chord = np.sqrt(np.maximum(c.centre_sq - 2.0 * (c.centre @ here) + here @ here, 0.0))
+        coarse = np.arange(c.coarse)
+        chord, far_bound = lower(coarse)
         q = _MIN_ACCEPTANCE ** (1.0 / self.gamma) if self.gamma > 0 else 0.0
-        foreign = c.country != home
-        is_near = foreign & (chord < (c.radius + spread) * ((1 + q) / (1 - q)))
-        far = np.flatnonzero(foreign & ~is_near)
-        near = c.members[is_near].ravel()
-        near = near[near >= 0]
-        own = np.sqrt(((model.actors.unit_xyz[near] - here) ** 2).sum(axis=1))
-        return _Reach(near=near, far=far,
-                      cell=np.concatenate([c.cell_of[near], far, [0]]),
-                      member=np.concatenate([near, np.zeros(len(far) + 1, dtype=np.int64)]),
-                      bound=np.concatenate([self.f(arc(own - spread)), self.f(arc(chord[far] - c.radius[far] - spread)),
-                                            [np.inf]]))
+        foreign = c.country[coarse] != home
+        near = foreign & (chord < (c.radius[coarse] + spread) * ((1 + q) / (1 - q)))
+        near_rows = np.concatenate([np.arange(c.children[b], c.children[b + 1]) for b in np.flatnonzero(near)]
+                                   + [np.empty(0, dtype=np.int64)])
+        far = foreign & ~near
+        return _Reach(rows=np.concatenate([near_rows, coarse[far], [0]]),
+                      bound=np.concatenate([lower(near_rows)[1], far_bound[far], [np.inf]]))
 
 
 @dataclass
@@ -253,8 +267,8 @@ class GravityTable:
     bounds: _Bounds
     alpha: float
     mass: np.ndarray          # (actors,) pop^α·(1 + visibility) (population scaled by its maximum), 0 off the pool
-    cell_cum: np.ndarray      # (C, leaf) members' masses cumulated within each cell, divided by the cell's total
-    cell_total: np.ndarray    # (C,) M_c
+    cell_cum: np.ndarray      # (rows, leaf) members' masses cumulated within each cell, divided by the cell's total
+    cell_total: np.ndarray    # (rows,) M_c
     envelopes: dict = field(default_factory=dict)
     """Cumulative envelope weights from each proposer cell, built when first needed this step."""
     stats: dict = field(default_factory=lambda: dict.fromkeys(("proposals", "draws", "rejected", "repeats",
@@ -266,13 +280,13 @@ class GravityTable:
         key, reach = self.bounds.reach(model, proposer)
         cum = self.envelopes.get(key)
         if cum is None:
-            masses = np.concatenate([self.mass[reach.near], self.cell_total[reach.far]])
-            cum = self.envelopes[key] = np.cumsum(masses * reach.bound[:-1])
+            cum = self.envelopes[key] = np.cumsum(self.cell_total[reach.rows[:-1]] * reach.bound[:-1])
         return reach, cum
 
 
-LEAF_DIVISOR = 8.0     # cells hold at most √(N / LEAF_DIVISOR) subnationals
-_MIN_ACCEPTANCE = 0.5  # a cell whose acceptance could fall below this is bounded member by member
+_COMPACT = 0.2        # a proposer's coarse cell stands for it if its radius is ≤ this share of its foreign gap
+LEAF_DIVISOR = 16.0    # coarse cells hold at most √(N / LEAF_DIVISOR) subnationals, fine cells a quarter
+_MIN_ACCEPTANCE = 0.5  # a coarse cell whose acceptance could fall below this is replaced by its fine cells
 _ROUNDS = 4            # envelope batches before the exact fallback completes the list
 
 
@@ -292,29 +306,36 @@ class GravityPartner(_WeightedPool):
     The sampler is exact — the K candidates are K successive draws without
     replacement from that distribution — and never scores all N actors:
 
-    * once per model the pool is cut into compact cells of one country each
-      (``_Cells``); once per step the table holds each cell's members' masses
-      m_j = pop_j^α·(1 + visibility_j), cumulated, and their total M_c;
-    * from the proposer's cell A (centre a, radius r_A), the triangle
-      inequality bounds the distance to every member of a cell B from below
-      (chord |a - b| - r_A - r_B), so M_B·f(L_AB) bounds the cell's gravity
-      weight from above, f(d) = max(d, d_min)^-γ.  Compatriot cells weigh 0.
-      Where that bound is loose (acceptance possibly under 1/2) the cell is
-      "near" and each of its members j gets its own bound m_j·f(|a - x_j| - r_A);
-    * a draw picks a near member, or a far cell, from that envelope (its
-      cumulative table is built once per step and proposer cell); in a far
-      cell it picks member j with probability m_j/M_B; j is accepted with
-      probability f(d_ij)/bound ≤ 1.  A rejected draw starts again from the
-      top, so an accepted j has probability exactly ∝ m_j·f(d_ij) (rejection
-      sampling, von Neumann 1951); repeats are rejected the same way, so
-      successive accepted draws are sampling without replacement.  Draws come
-      in vectorised batches; after a few batches an exact Efraimidis–Spirakis
-      pass over the remaining foreign pool completes the list (rare: a pool
-      dominated by a few heavy candidates).
+    * once per model the pool is cut into compact cells of one country each,
+      coarse ones and, inside each, fine ones (``_Cells``); once per step the
+      table holds each cell's members' masses m_j = pop_j^α·(1 + visibility_j),
+      cumulated, and their total M_c;
+    * from the proposer's cell A (centre a, radius r_A: its coarse cell if
+      that is small beside its distance to any foreign cell, else its fine
+      cell) the triangle
+      inequality bounds the distance to every member of a cell B from below,
+      L_AB = arc(|a - b| - r_A - r_B), so M_B·f(L_AB), f(d) = max(d, d_min)^-γ,
+      bounds the cell's gravity weight from above.  Compatriot cells weigh 0.
+      A coarse cell so near that its bound is loose (acceptance possibly
+      under 1/2) is replaced in the envelope by its fine cells, bounded the
+      same way;
+    * a draw picks a cell from that envelope (its cumulative table is built
+      once per step and proposer cell), then member j of the cell with
+      probability m_j/M_B, and accepts j with probability f(d_ij)/f(L_AB) ≤ 1.
+      A rejected draw starts again from the top, so an accepted j has
+      probability exactly ∝ m_j·f(d_ij) (rejection sampling, von Neumann
+      1951); repeats are rejected the same way, so successive accepted draws
+      are sampling without replacement.  Draws come in vectorised batches;
+      after a few batches an exact Efraimidis–Spirakis pass over the remaining
+      foreign pool completes the list (rare: a pool dominated by a few heavy
+      candidates).
 
-    With C ≈ N/leaf cells and leaf ≈ √(N/8), a proposal costs O(1) envelope
-    draws plus, once per step and proposer cell, O(C + near members): sub-linear
-    in N.  If the foreign pool has at most K members they are all returned.
+    The cell geometry is exact (centres and radii from the members), so the
+    law never depends on the partition, only the speed does.  With
+    leaf ≈ √(N/16) members per coarse cell, a proposal costs O(1) batches of
+    draws plus, once per step and proposer cell, O(N/leaf + near fine cells):
+    sub-linear in N.  If the foreign pool has at most K members they are all
+    returned.
     """
 
     alpha: float = field(default=1.0, metadata=bounds(0))
@@ -362,17 +383,15 @@ class GravityPartner(_WeightedPool):
         total = cum[-1] if len(cum) else 0.0
         if not total > 0:  # every foreign candidate has mass 0: uniform among them
             return _foreign_unique(model, proposer, model.pool[rng.integers(0, len(model.pool), 4 * k)])[:k]
-        gamma, d_min, n_near = self.gamma, self.min_distance_km, len(reach.near)
+        gamma, d_min = self.gamma, self.min_distance_km
         here, xyz, radius_km = model.actors.unit_xyz[proposer], model.actors.unit_xyz, cells.earth_radius_km
         picked: dict[int, None] = {}
         batch = max(4 * k, 16)
         for _ in range(_ROUNDS):
             u = rng.random((batch, 3))
             slot = cum.searchsorted(u[:, 0] * total, side="right")
-            cell = reach.cell[slot]
-            j = cells.members[cell, (t.cell_cum[cell] <= u[:, 1:2]).sum(axis=1)]
-            if n_near:
-                j = np.where(slot < n_near, reach.member[slot], j)
+            row = reach.rows[slot]
+            j = cells.members[row, (t.cell_cum[row] <= u[:, 1:2]).sum(axis=1)]
             if gamma > 0:
                 d = radius_km * np.arccos(np.minimum(xyz[j] @ here, 1.0))
                 j = j[u[:, 2] * reach.bound[slot] < np.maximum(d, d_min) ** -gamma]
