@@ -9,7 +9,7 @@ Each figure is drawn only when the run has what it shows (DESIGN.md §4):
 - ``declaration_signatures.png``: signatories of each declaration per month,
   its window shaded (Granovetter 1978);
 - ``adoption_curves.png``: adopters of each practice, cumulative and per
-  month (Bass 1969);
+  month (the diffusion rule: network cascade or Bass);
 - ``mega_events.png``: for each mega-event host, proposals involving it and
   its agreements per month, the event's window shaded;
 - ``network_members.png``: members of each city network per month;
@@ -196,7 +196,7 @@ def plot_adoption_curves(metrics: pd.DataFrame, ledger: pd.DataFrame, title: str
         bottom.bar(wide.index + (k - (len(wide.columns) - 1) / 2) * width, new, width=width, color=colour)
     top.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     top.set(ylabel="adopters", ylim=(0, None),
-            title=_suptitle("Diffusion of practices (Bass 1969: innovation + imitation along ties)", title))
+            title=_suptitle("Diffusion of practices: innovation and imitation", title))
     bottom.set(xlabel="month", ylabel="new adopters per month")
     for ax in (top, bottom):
         _mark_timeline(ax, ledger, _last_step(metrics), labels=ax is top)

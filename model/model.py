@@ -288,6 +288,11 @@ class DiplomacyModel(mesa.Model):
         c = self.actors.country
         return float(self.relations[c[i], c[j]])
 
+    def relations_with(self, i: int, js: np.ndarray) -> np.ndarray:
+        """Relation between i's nation and the nation of each of js."""
+        c = self.actors.country
+        return self.relations[c[i], c[js]]
+
     def government_of(self, i: int) -> NationalGovernment:
         return self.governments[int(self.actors.country[i])]
 
@@ -319,8 +324,9 @@ class DiplomacyModel(mesa.Model):
 
         Candidates without room this year, and those that already have an
         agreement in force with the proposer in this domain, are skipped.  The
-        proposer values each candidate (V + η, the utility rule) and proposes
-        to the best when that exceeds ``proposal_cost`` plus its scarcity
+        proposer values each candidate (V + η, the utility rule) times the
+        chance that its own government lets it sign (``chance_to_sign``) and
+        proposes to the best when that exceeds ``proposal_cost`` plus its scarcity
         (the shadow price of the capacity it has used this year); the partner
         accepts when its own V + η exceeds its scarcity, else the proposal is
         ``declined``.  A national
@@ -342,8 +348,9 @@ class DiplomacyModel(mesa.Model):
         v_i, v_j = utility.systematic(self, proposer, candidates, domain)
         eta_i, eta_j = utility.shocks(self, len(candidates))
         u_i = v_i + eta_i
-        best = int(np.argmax(u_i))
-        if u_i[best] <= utility.proposal_cost + utility.scarcity(self, proposer):
+        expected = u_i * self.chance_to_sign(proposer, candidates, domain)
+        best = int(np.argmax(expected))
+        if expected[best] <= utility.proposal_cost + utility.scarcity(self, proposer):
             return None
         partner = int(candidates[best])
         if kind is None:
@@ -355,6 +362,19 @@ class DiplomacyModel(mesa.Model):
             ag.status = "declined"
             return ag
         return self.negotiate((proposer, partner), domain, kind, shocks=(float(eta_i[best]), float(eta_j[best])))
+
+    def chance_to_sign(self, proposer: int, candidates: np.ndarray, domain: int) -> np.ndarray:
+        """The proposer's anticipation of its own government: P(approved) + P(vetoed)·assertiveness.
+
+        Friedrich's rule of anticipated reactions: a subnational expects its
+        government's answer (the regime's closed-form approval probability)
+        and its own readiness to sign anyway; a national proposer answers to
+        nobody (1).
+        """
+        if not self.is_subnational(proposer):
+            return np.ones(len(candidates))
+        approve = self.government_of(proposer).oversight.probability(self, proposer, candidates, domain)
+        return approve + (1.0 - approve) * self.actors.assertiveness[proposer]
 
     def negotiate(self, parties: tuple[int, int], domain: int, kind: str,
                   shocks: tuple[float, float] = (0.0, 0.0)) -> Agreement:

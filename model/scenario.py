@@ -231,7 +231,7 @@ class TimelineSpec:
 
 @dataclass(frozen=True)
 class PracticeSpec:
-    """A practice (a water-management or smart-city framework) that spreads from its origin (Bass 1969)."""
+    """A practice (a water-management or smart-city framework) that spreads from its origin (rules/diffusion)."""
 
     id: str
     name: str
@@ -239,9 +239,10 @@ class PracticeSpec:
     origin: str
     """Id of the subnational that adopts it first."""
     p: float = field(default=0.001, metadata=bounds(0, 1))
-    """Innovation: monthly probability of adopting without any adopting tie."""
+    """Innovation: monthly probability of adopting on one's own (both rules)."""
     q: float = field(default=0.05, metadata=bounds(0, 1))
-    """Imitation: monthly probability of adopting through each adopting tie."""
+    """Imitation: under ``cascade``, the monthly probability of adopting through each adopting tie;
+    under ``bass``, the coefficient of the adopted share N/m of the market."""
     step: int = field(default=0, metadata=bounds(0))
     """Month the origin adopts it (0 = before the run starts)."""
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from experiments.config import load_scenario
-from model import DiplomacyModel, metrics
+from model import DOMAINS, DiplomacyModel, build_rules, metrics
 from model.rules.partner import _weighted_without_replacement
 from model.scenario import countries
 
@@ -40,9 +40,15 @@ def test_small_world_runs_and_records(small_world):
 
 
 def test_clustering_equals_networkx(small_world):
-    model = DiplomacyModel(small_world, rng=5)
+    model = DiplomacyModel(small_world, build_rules({"oversight": {"name": "permissive", "scrutiny": 0.0}}, "t"),
+                           rng=5)
     for _ in range(12):
         model.step()
+    _, first = np.unique(model.actors.country[model.pool], return_index=True)
+    a, b, c = (int(i) for i in first[:3])  # three cities of three countries
+    for pair in ((a, b), (b, c), (a, c)):  # a triangle, so that clustering is not trivially 0
+        if not model.has_in_force(*pair, DOMAINS.index("culture")):
+            assert model.negotiate(pair, DOMAINS.index("culture"), "bilateral").live
     expected = nx.average_clustering(metrics.agreement_graph(model))
     assert expected > 0
     assert metrics.clustering(model) == pytest.approx(expected)

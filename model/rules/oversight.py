@@ -5,7 +5,12 @@ government, under that government's own regime (DESIGN.md §4): a national
 government in the scenario names its rule (``oversight: restrictive``) and
 parameters; ``rules/oversight`` is the regime of those that name none.
 Every regime reads the government's current stance, so a stance change (an
-event, or collective voice) acts whatever the regime.  Domains a government reserves (defence, security)
+event, or collective voice) acts whatever the regime.  Each regime states
+its approval probability in closed form (``probability``, vectorised over
+partners); ``approves`` draws the decision from it, and proposers use it to
+anticipate their government's answer (the model's ``offer``: Friedrich's
+"rule of anticipated reactions", Constitutional Government and Democracy,
+1941).  Domains a government reserves (defence, security)
 are always vetoed, whatever the rule.  What a vetoed actor then does
 (sign anyway, making the agreement *contested*) is decided by the model from
 the actor's assertiveness, not by these rules.
@@ -22,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from model.rules.registry import Registry
 from model.validation import bounds
 
@@ -32,16 +39,21 @@ OVERSIGHT_RULES = Registry("oversight")
 
 
 class _Oversight:
-    """Reserved domains are always vetoed; otherwise ``decide``."""
+    """Reserved domains are always vetoed; otherwise approval with the regime's ``chance``."""
+
+    def probability(self, model: DiplomacyModel, actor: int, partners: np.ndarray, domain: int) -> np.ndarray:
+        """P(the government of subnational ``actor`` approves an agreement in ``domain``) with each partner."""
+        government = model.government_of(actor)
+        if domain in government.reserved:
+            return np.zeros(len(partners))
+        return np.broadcast_to(self.chance(model, government, actor, partners, domain), (len(partners),))
 
     def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
         """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``."""
-        government = model.government_of(actor)
-        if domain in government.reserved:
-            return False
-        return self.decide(model, government, actor, partner, domain)
+        p = self.probability(model, actor, np.array([partner]), domain)[0]
+        return bool(p >= 1.0 or (p > 0.0 and model.stream("oversight").random() < p))
 
-    def decide(self, model, government, actor: int, partner: int, domain: int) -> bool:
+    def chance(self, model, government, actor: int, partners: np.ndarray, domain: int) -> np.ndarray | float:
         raise NotImplementedError
 
 
@@ -59,9 +71,8 @@ class PermissiveOversight(_Oversight):
 
     scrutiny: float = field(default=0.2, metadata=bounds(0, 1))
 
-    def decide(self, model, government, actor, partner, domain) -> bool:
-        p = 1.0 - self.scrutiny * (1.0 - government.stance) * (1.0 - model.actors.autonomy[actor])
-        return p >= 1.0 or model.stream("oversight").random() < p
+    def chance(self, model, government, actor, partners, domain):
+        return 1.0 - self.scrutiny * (1.0 - government.stance) * (1.0 - model.actors.autonomy[actor])
 
 
 @OVERSIGHT_RULES.register("supervisory")
@@ -76,12 +87,10 @@ class SupervisoryOversight(_Oversight):
 
     hostile_below: float = field(default=-0.5, metadata=bounds(-1, 1))
 
-    def decide(self, model, government, actor, partner, domain) -> bool:
-        relation = model.relation(actor, partner)
-        if relation <= self.hostile_below:
-            return False
+    def chance(self, model, government, actor, partners, domain):
+        relation = model.relations_with(actor, partners)
         p = government.stance + (1.0 - government.stance) * model.actors.autonomy[actor]
-        return model.stream("oversight").random() < p * min(1.0, 1.0 + relation)
+        return np.where(relation <= self.hostile_below, 0.0, p * np.minimum(1.0, 1.0 + relation))
 
 
 @OVERSIGHT_RULES.register("restrictive")
@@ -90,17 +99,18 @@ class RestrictiveOversight(_Oversight):
     """Approve domains on the national agenda with partners in friendly nations; little else.
 
     Shanghai under Beijing: city diplomacy allowed where it serves the
-    country's own agenda (Expo 2010, the national image) and its friends.
+    country's own agenda (Expo 2010, the national image) and its allies.
     Anything else passes only with probability leniency·stance, so a
     government that opens up (a stance change) lets a little more through;
     ``leniency`` = 0 is the published rule exactly.
     """
 
-    friendly_from: float = field(default=0.25, metadata=bounds(-1, 1))
+    friendly_from: float = field(default=0.5, metadata=bounds(-1, 1))
     """A nation is friendly when the relation is at least this."""
     leniency: float = field(default=0.1, metadata=bounds(0, 1))
 
-    def decide(self, model, government, actor, partner, domain) -> bool:
-        if domain in government.agenda_domains and model.relation(actor, partner) >= self.friendly_from:
-            return True
-        return model.stream("oversight").random() < self.leniency * government.stance
+    def chance(self, model, government, actor, partners, domain):
+        if domain not in government.agenda_domains:
+            return self.leniency * government.stance
+        friendly = model.relations_with(actor, partners) >= self.friendly_from
+        return np.where(friendly, 1.0, self.leniency * government.stance)
