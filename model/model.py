@@ -394,13 +394,18 @@ class DiplomacyModel(mesa.Model):
                 self.ledger.record(step, "vetoed", ag, actor=government.index, detail=self.by_index(side).actor_id)
         if not vetoed_by:
             self._sign(ag, "active", shocks=shocks)
-            self.ledger.record(step, "signed", ag, actor=parties[0])
+            self.ledger.record(step, "signed", ag, actor=parties[0], detail=self._utilisation_text(parties))
         elif all(self.stream("contest").random() < self.actors.assertiveness[s] for s in vetoed_by):
             self._sign(ag, "contested", shocks=shocks)
-            self.ledger.record(step, "contested", ag, actor=vetoed_by[0])
+            self.ledger.record(step, "contested", ag, actor=vetoed_by[0], detail=self._utilisation_text(parties))
         else:
             ag.status = "vetoed"
         return ag
+
+    def _utilisation_text(self, parties: tuple[int, ...]) -> str:
+        """Each party's agreements signed this year over its yearly capacity, e.g. ``used=3/12,7/50``."""
+        a = self.actors
+        return "used=" + ",".join(f"{a.signed_this_year[p]}/{a.capacity[p]:g}" for p in parties)
 
     def join(self, i: int, network: CityNetwork, record: bool = True) -> None:
         """Actor i becomes a member of ``network``."""

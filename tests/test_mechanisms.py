@@ -134,6 +134,10 @@ def test_utilisation_is_in_the_metrics_and_its_own_table():
     np.testing.assert_allclose(table["utilisation"], table["signed"] / table["capacity"])
     metrics = metrics_table(model)
     assert {"utilisation", "at_capacity", "declined", "renewed", "withdrawn"} <= set(metrics["metric"])
+    signed = [e for e in model.ledger.events if e.event == "signed" and e.step > 0]
+    assert signed and all(e.detail.startswith("used=") for e in signed)
+    used, capacity = signed[-1].detail.removeprefix("used=").split(",")[0].split("/")
+    assert int(used) <= float(capacity) == model.actors.capacity[signed[-1].parties[0]]
     year_end = metrics[(metrics.metric == "utilisation") & (metrics.step == 12)].value.item()
     first = table[table.year == 1]
     subnational = first[first.actor_id.isin([a.actor_id for a in model.subnationals])]

@@ -182,7 +182,7 @@ def landscape_descent(sizes, propensities, labels, k: int = 2, max_moves: int | 
 
 
 @COALITION_RULES.register("none")
-@dataclass
+@dataclass(frozen=True)
 class NoCoalitions:
     """No coalition dynamics: nothing is computed or recorded."""
 
@@ -205,7 +205,7 @@ class Idle:
 
 
 @COALITION_RULES.register("landscape")
-@dataclass
+@dataclass(frozen=True)
 class LandscapeCoalitions:
     """Axelrod & Bennett (1993) landscape dynamics over a set of subnational actors.
 

@@ -87,7 +87,7 @@ def threshold_cascade(thresholds, adjacency, weights=None) -> np.ndarray:
 
 
 @DECLARATION_RULES.register("threshold")
-@dataclass
+@dataclass(frozen=True)
 class ThresholdDeclarations:
     """Granovetter (1978) thresholds for signing a declaration.
 

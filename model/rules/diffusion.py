@@ -57,7 +57,7 @@ def market_of(model: DiplomacyModel, spec: PracticeSpec, min_interest: float) ->
 
 
 @DIFFUSION_RULES.register("cascade")
-@dataclass
+@dataclass(frozen=True)
 class CascadeDiffusion:
     """Word of mouth along ties (Goldenberg, Libai & Muller 2001): P_i = 1 − (1 − p)·(1 − q)^{a_i}.
 
@@ -99,7 +99,7 @@ class CascadeDiffusion:
 
 
 @DIFFUSION_RULES.register("bass")
-@dataclass
+@dataclass(frozen=True)
 class BassDiffusion:
     """Bass (1969) in discrete time, without ties: P_i = min(1, p + q·N(t)/m) for every non-adopter in the market.
 

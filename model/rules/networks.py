@@ -33,7 +33,7 @@ NETWORK_RULES = Registry("networks")
 
 
 @NETWORK_RULES.register("recruitment")
-@dataclass
+@dataclass(frozen=True)
 class InterestRecruitment:
     """Invite eligible non-members at random; they join when focus interest exceeds the fee."""
 

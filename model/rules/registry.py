@@ -1,7 +1,10 @@
 """Registries of rules by name, in the manner of the Axelrod library's strategy index.
 
 Each rule is a small frozen dataclass whose fields are its parameters (typed,
-documented, validated on creation) and whose methods do one job.  A registry
+documented, validated on creation) and whose methods do one job.  A rule is
+configuration only: whatever it computes per model or per step lives on the
+model (or on the process object its ``start`` returns), so one rule object
+can serve any number of models.  A registry
 maps the names used in configs (``rules/partner=gravity``) to those classes.
 """
 
