@@ -244,19 +244,20 @@ class _Bounds:
         here, spread = (c.centre[key], c.radius[key]) if key >= 0 else (model.actors.unit_xyz[proposer], 0.0)
         home = model.actors.country[proposer]
 
-        def lower(rows):  # f of the least great-circle distance from this cell to members of ``rows``
-            chord = np.sqrt(np.maximum(c.centre_sq[rows] - 2.0 * (c.centre[rows] @ here) + here @ here, 0.0))
-            return chord, self.f(two_r * np.arcsin(np.clip(0.5 * (chord - c.radius[rows] - spread), 0.0, 1.0)))
+        def lower(rows):  # chord to the cells' centres, and f of the least great-circle distance to their members
+            centre, radius = c.centre[rows], c.radius[rows]
+            chord = np.sqrt(np.maximum(c.centre_sq[rows] - 2.0 * (centre @ here) + here @ here, 0.0))
+            return chord, self.f(two_r * np.arcsin(np.clip(0.5 * (chord - radius - spread), 0.0, 1.0)))
 
-        coarse = np.arange(c.coarse)
+        coarse = slice(0, c.coarse)
         chord, far_bound = lower(coarse)
         q = _MIN_ACCEPTANCE ** (1.0 / self.gamma) if self.gamma > 0 else 0.0
         foreign = c.country[coarse] != home
         near = foreign & (chord < (c.radius[coarse] + spread) * ((1 + q) / (1 - q)))
-        near_rows = np.concatenate([np.arange(c.children[b], c.children[b + 1]) for b in np.flatnonzero(near)]
-                                   + [np.empty(0, dtype=np.int64)])
-        far = foreign & ~near
-        return _Reach(rows=np.concatenate([near_rows, coarse[far], [0]]),
+        first, count = c.children[:-1][near], np.diff(c.children)[near]
+        near_rows = np.arange(count.sum()) + np.repeat(first - np.cumsum(count) + count, count)
+        far = np.flatnonzero(foreign & ~near)
+        return _Reach(rows=np.concatenate([near_rows, far, [0]]),
                       bound=np.concatenate([lower(near_rows)[1], far_bound[far], [np.inf]]))
 
 
@@ -284,7 +285,7 @@ class GravityTable:
         return reach, cum
 
 
-_COMPACT = 0.2        # a proposer's coarse cell stands for it if its radius is ≤ this share of its foreign gap
+_COMPACT = 1.0        # a proposer's coarse cell stands for it if its radius is ≤ this share of its foreign gap
 LEAF_DIVISOR = 16.0    # coarse cells hold at most √(N / LEAF_DIVISOR) subnationals, fine cells a quarter
 _MIN_ACCEPTANCE = 0.5  # a coarse cell whose acceptance could fall below this is replaced by its fine cells
 _ROUNDS = 4            # envelope batches before the exact fallback completes the list
