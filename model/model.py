@@ -98,6 +98,7 @@ class DiplomacyModel(mesa.Model):
         """(i, j, domain) with i < j for every pair agreement in force: at most one per pair and domain."""
         self.partner_table = None
         """The partner rule's sampling table for the current step (``rules.partner.prepare``)."""
+        self._domain_cdf: np.ndarray | None = None
         self._city_ties: Ties | None = None
         self.active_by_domain: Counter = Counter()
         self.active_by_kind: Counter = Counter()
@@ -262,6 +263,8 @@ class DiplomacyModel(mesa.Model):
 
     def trust(self, i: int, js: np.ndarray) -> np.ndarray:
         """Trust ∈ [0, 1] between i and each of js (0 for pairs that never kept an agreement)."""
+        if not self.pair_trust:
+            return np.zeros(len(js))
         return np.array([self.pair_trust.get((min(i, j), max(i, j)), 0.0) for j in js.tolist()], dtype=float)
 
     def visibility(self, rows) -> np.ndarray | float:
@@ -307,12 +310,13 @@ class DiplomacyModel(mesa.Model):
 
     def draw_domain(self, i: int) -> int:
         """A domain drawn in proportion to i's interests times the domains' current salience."""
-        w = self.actors.interests[i] * self.salience
-        total = w.sum()
+        if self._domain_cdf is None:  # once a month: interests × salience, cumulated per actor
+            self._domain_cdf = np.cumsum(self.actors.interests * self.salience, axis=1)
+        cdf = self._domain_cdf[i]
         rng = self.stream("domain")
-        if total <= 0:
+        if cdf[-1] <= 0:
             return int(rng.integers(len(DOMAINS)))
-        return int(np.searchsorted(np.cumsum(w), rng.random() * total, side="right").clip(max=len(DOMAINS) - 1))
+        return min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(DOMAINS) - 1)
 
     def is_subnational(self, i: int) -> bool:
         return i < len(self.subnationals)
@@ -340,8 +344,11 @@ class DiplomacyModel(mesa.Model):
         candidates = candidates[a.signed_this_year[candidates] < a.capacity[candidates]]
         if not self.is_subnational(proposer) and len(candidates):
             candidates = candidates[self.relations[a.country[proposer], a.country[candidates]] >= 0]
-        if len(candidates):
-            candidates = candidates[[not self.has_in_force(proposer, j, domain) for j in candidates.tolist()]]
+        mine = self.partners.get(proposer)
+        if mine and len(candidates):  # only current partners can already hold an agreement in this domain
+            held = self.pair_domains
+            candidates = candidates[[j not in mine or (min(proposer, j), max(proposer, j), domain) not in held
+                                     for j in candidates.tolist()]]
         if len(candidates) == 0:
             return None
         utility = self.rules.utility
@@ -350,12 +357,12 @@ class DiplomacyModel(mesa.Model):
         u_i = v_i + eta_i
         expected = u_i * self.chance_to_sign(proposer, candidates, domain)
         best = int(np.argmax(expected))
-        if expected[best] <= utility.proposal_cost + utility.scarcity(self, proposer):
+        if expected[best] <= utility.proposal_cost + utility.scarcity_of(self, proposer):
             return None
         partner = int(candidates[best])
         if kind is None:
             kind = "state_relation" if self.is_subnational(partner) else "bilateral"
-        if v_j[best] + eta_j[best] <= utility.scarcity(self, partner):
+        if v_j[best] + eta_j[best] <= utility.scarcity_of(self, partner):
             ag = self.new_agreement((proposer, partner), domain, kind)
             self.ledger.record(self.month, "proposed", ag, actor=proposer)
             self.ledger.record(self.month, "declined", ag, actor=partner)
@@ -470,7 +477,9 @@ class DiplomacyModel(mesa.Model):
 
     def in_force_between(self, i: int, js: np.ndarray) -> np.ndarray:
         """Pair agreements in force between i and each of js."""
-        mine = self.partners.get(i, {})
+        mine = self.partners.get(i)
+        if not mine:
+            return np.zeros(len(js))
         return np.array([mine.get(j, 0) for j in js.tolist()], dtype=float)
 
     def has_in_force(self, i: int, j: int, domain: int) -> bool:
@@ -562,6 +571,7 @@ class DiplomacyModel(mesa.Model):
         self.ledger.start_step()
         if self.month % 12 == 1:  # a new calendar year of capacity starts with months 1, 13, ...
             self.actors.signed_this_year[:] = 0
+        self._domain_cdf = None  # salience may have changed (a crisis)
         self._settle_terms()
         self._review()
         self.partner_table = self.rules.partner.prepare(self)

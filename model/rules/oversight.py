@@ -46,7 +46,8 @@ class _Oversight:
         government = model.government_of(actor)
         if domain in government.reserved:
             return np.zeros(len(partners))
-        return np.broadcast_to(self.chance(model, government, actor, partners, domain), (len(partners),))
+        p = self.chance(model, government, actor, partners, domain)
+        return p if isinstance(p, np.ndarray) else np.full(len(partners), p)
 
     def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
         """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``."""

@@ -113,12 +113,12 @@ class MutualConsentUtility:
         common = (shared + self.beta_network * model.common_memberships(i, js)
                   + self.beta_tie * model.trust(i, js))
         gdp_i, gdp_j = a.gdp[i], a.gdp[js]
-        benefit_i = common + self.beta_economy * np.log1p(gdp_j / gdp_i) + self.beta_profile * model.visibility(js)
-        benefit_j = common + self.beta_economy * np.log1p(gdp_i / gdp_j) + self.beta_profile * model.visibility(i)
         pair = 1.0 + self.pair_saturation * (model.in_force_between(i, js) - held)
-        own_i = 1.0 + self.domain_saturation * (a.by_domain[i, domain] - held)
-        own_j = 1.0 + self.domain_saturation * (a.by_domain[js, domain] - held)
         loss = self.beta_distance * np.log1p(model.distance_km(i, js) / 1000.0) + self.costs[domain]
+        benefit_i = common + self.beta_economy * np.log1p(gdp_j / gdp_i) + self.beta_profile * model.visibility(js)
+        own_i = 1.0 + self.domain_saturation * (a.by_domain[i, domain] - held)
+        benefit_j = common + self.beta_economy * np.log1p(gdp_i / gdp_j) + self.beta_profile * model.visibility(i)
+        own_j = 1.0 + self.domain_saturation * (a.by_domain[js, domain] - held)
         return benefit_i / (pair * own_i) - loss, benefit_j / (pair * own_j) - loss
 
     def scarcity(self, model: DiplomacyModel, rows) -> np.ndarray:
@@ -136,9 +136,15 @@ class MutualConsentUtility:
         free = 1.0 - used
         return np.divide(self.capacity_price * used, free, out=np.full(np.shape(used), np.inf), where=free > 0)
 
+    def scarcity_of(self, model: DiplomacyModel, i: int) -> float:
+        """``scarcity`` of one actor, as a float (the hot path of every proposal)."""
+        capacity = float(model.actors.capacity[i])
+        used = float(model.actors.signed_this_year[i]) / capacity if capacity > 0 else 1.0
+        return self.capacity_price * used / (1.0 - used) if used < 1.0 else float("inf")
+
     def shocks(self, model: DiplomacyModel, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Logistic(0, τ) shocks for n candidates, proposer's side and candidates' side."""
+        """Logistic(0, τ) shocks for n pairs: one side's and the other side's."""
         if self.tau == 0:
             return np.zeros(n), np.zeros(n)
-        rng = model.stream("utility")
-        return rng.logistic(0.0, self.tau, n), rng.logistic(0.0, self.tau, n)
+        eta = model.stream("utility").logistic(0.0, self.tau, 2 * n)
+        return eta[:n], eta[n:]
