@@ -42,7 +42,8 @@ def two_cities(**rules):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), renewal=st.sampled_from(["merits", "lapse"]),
        oversight=st.sampled_from(["permissive", "supervisory", "restrictive"]))
-def test_never_two_agreements_in_force_for_one_pair_and_domain(classroom, seed, renewal, oversight):
+def test_never_two_agreements_in_force_for_one_pair_and_domain_and_withdrawals_on_merits(classroom, seed, renewal,
+                                                                                          oversight):
     model = DiplomacyModel(classroom, build_rules({"renewal": {"name": renewal},
                                                   "oversight": {"name": oversight}}, "t"), rng=seed)
     for _ in range(18):
@@ -52,6 +53,11 @@ def test_never_two_agreements_in_force_for_one_pair_and_domain(classroom, seed, 
         assert set(keys) == model.pair_domains
         assert all(model.partners[i][j] == sum(1 for k in keys if k[:2] == (min(i, j), max(i, j)))
                    for i, js in model.partners.items() for j in js)
+    for e in model.ledger.events:
+        if e.event == "withdrawn":  # a side's utility had turned negative, before its term
+            assert min(utilities_of(e.detail)) < 0 and model.agreements[e.agreement_id].expires_step > e.step
+        elif e.event == "expired" and e.detail:  # at term, not renewed
+            assert model.agreements[e.agreement_id].expires_step == e.step
 
 
 def utilities_of(detail: str) -> list[float]:
