@@ -1,6 +1,7 @@
 # City diplomacy ABM — set-up and common tasks.
 #   make run    create .venv, install, run the default (article) scenario
 #   make test   create .venv, install, run the test suite
+#   make mutation  mutation testing of model/ with mutmut (slow; not in CI; docs/mutation.md)
 # Needs Python >= 3.12: found on PATH first, then among pyenv's installed versions.
 
 SHELL := /bin/bash
@@ -11,11 +12,12 @@ ARGS ?=
 SOLARA_CDN := $(VENV)/share/solara/cdn
 APP_ASSETS := $(SOLARA_CDN)/.installed
 
-.PHONY: run test test-fast app app-assets sweep bench clean help
+.PHONY: run test test-fast mutation app app-assets sweep bench clean help
 
 help:
 	@echo "make run    - run the default scenario (outputs under outputs/)"
 	@echo "make test   - run the whole test suite"
+	@echo "make mutation - mutation score of the fast suite over model/ (slow; MUTANTS='model.events*' restricts)"
 	@echo "make clean  - remove .venv and outputs"
 
 $(STAMP): pyproject.toml
@@ -78,6 +80,48 @@ $(APP_ASSETS): $(STAMP)
 	done; \
 	touch $@
 
+# Mutation testing (docs/mutation.md; [tool.mutmut] in pyproject.toml): mutmut copies the
+# project into mutants/, mutates model/ (app.py excepted) and runs the fast suite (not slow,
+# not browser) against each mutant. MUTANTS restricts the run to mutant names, e.g.
+# MUTANTS="model.events* model.rules.coalition*"; results are kept in mutants/ between runs.
+# One worker and single-threaded BLAS by default: the machine is shared. PYTHONPATH: the tests
+# that run `python -m experiments.run` in a subprocess import this (unmutated) tree.
+MUTANTS ?=
+MAX_CHILDREN ?= 1
+MUTMUT := $(VENV)/bin/mutmut
+
+mutation: $(STAMP)
+	@$(PY) -c 'import mutmut' 2>/dev/null || $(PY) -m pip install --quiet "mutmut>=3.8,<4"
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=$(CURDIR) \
+	  $(MUTMUT) run --max-children $(MAX_CHILDREN) $(MUTANTS)
+	@echo; echo "Mutants not killed (mutmut show NAME for the diff):"; $(MUTMUT) results | grep -v ": not checked$$" || true
+	@$(PY) -c "$$MUTATION_SCORE"
+
+# Score per file from mutmut's results in mutants/: killed (timeouts and type-check kills
+# included) over checked mutants; a mutant that no fast test reaches counts as a survivor.
+define MUTATION_SCORE
+import json, pathlib
+from mutmut.stats import status_by_exit_code
+KILLED = ("killed", "timeout", "caught by type check")
+rows = []
+for meta in sorted(pathlib.Path("mutants").rglob("*.py.meta")):
+    statuses = [status_by_exit_code[c] for c in json.loads(meta.read_text())["exit_code_by_key"].values()]
+    checked = [s for s in statuses if s not in ("not checked", "skipped")]
+    if checked:
+        rows.append((str(meta.relative_to("mutants"))[:-5], sum(s in KILLED for s in checked), len(checked), len(statuses)))
+print()
+print(f"{'file':34} {'killed':>7} {'checked':>8} {'mutants':>8} {'score':>7}")
+for name, killed, checked, total in rows:
+    print(f"{name:34} {killed:7} {checked:8} {total:8} {100 * killed / checked:6.1f}%")
+killed, checked = sum(r[1] for r in rows), sum(r[2] for r in rows)
+if checked:
+    score = 100 * killed / checked
+    print(f"{'all checked':34} {killed:7} {checked:8} {'':8} {score:6.1f}%   (target: 90%)")
+else:
+    print("no mutant checked yet")
+endef
+export MUTATION_SCORE
+
 sweep: $(STAMP)
 	$(PY) -m experiments.sweep $(ARGS)
 
@@ -85,4 +129,4 @@ bench: $(STAMP)
 	$(PY) -m experiments.bench $(ARGS)
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis
+	rm -rf $(VENV) outputs multirun .pytest_cache .hypothesis mutants

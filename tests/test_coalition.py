@@ -190,3 +190,66 @@ def test_no_coalition_rule_records_nothing(classroom):
     assert model.coalition_labels == {}
     assert "coalition_energy" not in model.datacollector.get_model_vars_dataframe().columns
     assert not any(e.event == "aligned" for e in model.ledger.events)
+
+
+# ------------------------------------------------------------------ edge cases of the plain functions
+
+
+def test_no_actors_give_an_empty_integer_configuration_of_zero_energy():
+    labels = canonical_labels([])
+    assert labels.shape == (0,) and labels.dtype == np.int64
+    labels, energy = landscape_minimum(np.zeros(0), np.zeros((0, 0)))
+    assert labels.shape == (0,) and labels.dtype == np.int64 and energy == 0.0
+    assert canonical_labels([7, 7, 3, 9, 3]).dtype.kind == "i"
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.5, "2"])
+def test_k_must_be_a_positive_integer(k):
+    sizes, p = two_blocs()
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        landscape_minimum(sizes, p, k)
+
+
+def three_blocs():
+    """Six actors in three mutually repelling pairs: three coalitions beat two."""
+    bloc = np.array([0, 0, 1, 1, 2, 2])
+    p = np.where(bloc[:, None] == bloc[None, :], 1.0, -1.0)
+    np.fill_diagonal(p, 0.0)
+    return np.ones(6), p
+
+
+def test_at_most_two_coalitions_by_default():
+    sizes, p = three_blocs()
+    labels, energy = landscape_minimum(sizes, p)
+    assert labels.max() == 1
+    three, lower = landscape_minimum(sizes, p, 3)
+    np.testing.assert_array_equal(three, [0, 0, 1, 1, 2, 2])
+    assert lower < energy
+
+
+def test_exhaustive_reach_is_k_to_the_n_minus_1_configurations(monkeypatch):
+    import model.rules.coalition as coalition
+
+    monkeypatch.setattr(coalition, "MAX_CONFIGURATIONS", 2 ** 5)
+    sizes, p = two_blocs()  # n = 6: 2^5 configurations, just within reach
+    labels, _ = landscape_minimum(sizes, p, 2)
+    np.testing.assert_array_equal(labels, [0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="use fewer actors or coalitions, or landscape_descent"):
+        landscape_minimum(np.ones(7), np.ones((7, 7)), 2)
+
+
+def test_minimum_over_several_blocks_of_configurations_is_the_brute_force_one():
+    n = 17  # 2^16 configurations: two blocks of 2^15
+    rng = np.random.default_rng(3)
+    sizes, p = rng.uniform(0.5, 2.0, n), rng.normal(size=(n, n))
+    p = (p + p.T) / 2
+    w = np.outer(sizes, sizes) * p
+    np.fill_diagonal(w, 0.0)
+    codes = np.arange(2 ** (n - 1))
+    every = np.zeros((len(codes), n), dtype=np.int64)
+    every[:, 1:] = (codes[:, None] >> np.arange(n - 1)) & 1
+    spin = 2.0 * every - 1  # d_ij = (1 - x_i·x_j) / 2 for x = ±1
+    energies = (w.sum() - np.einsum("mi,ij,mj->m", spin, w, spin)) / 2
+    labels, energy = landscape_minimum(sizes, p, 2)
+    assert energy == pytest.approx(energies.min())
+    np.testing.assert_array_equal(labels, every[np.argmin(energies)])
