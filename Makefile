@@ -87,15 +87,29 @@ $(APP_ASSETS): $(STAMP)
 # One worker and single-threaded BLAS by default: the machine is shared. PYTHONPATH: the tests
 # that run `python -m experiments.run` in a subprocess import this (unmutated) tree.
 MUTANTS ?=
+SAMPLE ?=
 MAX_CHILDREN ?= 1
 MUTMUT := $(VENV)/bin/mutmut
 
 mutation: $(STAMP)
 	@$(PY) -c 'import mutmut' 2>/dev/null || $(PY) -m pip install --quiet "mutmut>=3.8,<4"
+	@set -e; names="$(MUTANTS)"; \
+	if [ -n "$(SAMPLE)" ]; then \
+	  OPENBLAS_NUM_THREADS=1 PYTHONPATH=$(CURDIR) $(MUTMUT) run --max-children $(MAX_CHILDREN) "model.__list_only__*" >/dev/null 2>&1 || true; \
+	  names=$$($(MUTMUT) results --all true | sed 's/^ *//; s/:.*//' | $(PY) -c "$$MUTATION_SAMPLE" $(SAMPLE)); \
+	fi; \
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=$(CURDIR) \
-	  $(MUTMUT) run --max-children $(MAX_CHILDREN) $(MUTANTS)
+	  $(MUTMUT) run --max-children $(MAX_CHILDREN) $$names
 	@echo; echo "Mutants not killed (mutmut show NAME for the diff):"; $(MUTMUT) results | grep -v ": not checked$$" || true
 	@$(PY) -c "$$MUTATION_SCORE"
+
+# SAMPLE=N: N mutant names drawn at random (seed 2026) from all of them, read from stdin.
+define MUTATION_SAMPLE
+import random, sys
+names = sys.stdin.read().split()  # in mutmut's listing order
+print(*sorted(random.Random(2026).sample(names, min(int(sys.argv[1]), len(names)))))
+endef
+export MUTATION_SAMPLE
 
 # Score per file from mutmut's results in mutants/: killed (timeouts and type-check kills
 # included) over checked mutants; a mutant that no fast test reaches counts as a survivor.
