@@ -298,6 +298,28 @@ def test_initial_agreements_are_in_force_at_step_0_in_every_seed(classroom):
         assert not [ag for ag in model.agreements.values() if ag.status == "proposed"]
 
 
+@pytest.mark.parametrize("expiry,expected_end", [({"name": "fixed", "months": 12}, 6),  # renewed twice, 6 left
+                                                ({"name": "fixed", "months": 48}, 18)])
+def test_an_old_initial_agreement_under_fixed_terms_ends_with_its_current_term(expiry, expected_end):
+    data = dict(TINY, agreements=[{"id": "old", "parties": ["madrid", "lisbon"], "domain": "economy",
+                                   "signed_step": -30}])
+    model = make_model(data, rules={"expiry": expiry})
+    (ag,) = model.live.values()
+    assert ag.signed_step == -30 and ag.expires_step == expected_end
+
+
+def test_timed_events_about_an_actor_name_it_as_their_party():
+    data = {"name": "s", "subnationals": [city("a", "CN", 31, 121), city("b", "US", 37, -122)],
+            "nationals": [{"id": "cn", "name": "CN", "country": "CN", "stance": 0.5}],
+            "timeline": {"stance_changes": [{"name": "turn", "actor": "cn", "step": 1, "stance": 0.2}],
+                         "crises": [{"name": "drought", "domain": "water", "step": 1, "months": 2}]}}
+    model = make_model(data, steps=1)
+    events = {e.event: e for e in model.ledger.events if e.kind == "event"}
+    government = model.by_id["cn"].index
+    assert events["stance_change"].parties == (government,) and events["stance_change"].actor == government
+    assert events["crisis_start"].parties == () and events["crisis_start"].actor is None
+
+
 def test_a_file_duration_that_lapsed_before_the_start_is_an_error():
     from model.validation import SchemaError
     data = dict(TINY, agreements=[{"id": "old", "parties": ["madrid", "lisbon"], "domain": "economy",

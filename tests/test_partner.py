@@ -128,6 +128,25 @@ def test_gravity_first_candidate_follows_the_exact_distribution(clustered, alpha
     assert table.stats["rejected"] > 0.01 * table.stats["draws"]
 
 
+def test_the_exact_fallback_completes_the_list_with_gravity_draws(clustered):
+    """The fallback after a few rejected batches scores the remaining pool: same law, no repeats."""
+    model, rule, proposer = clustered, GravityPartner(candidates=3, alpha=1.0, gamma=1.5), 3
+    exact = exact_gravity(model, rule, proposer)
+    model.partner_table = table = rule.prepare(model)
+    already = np.array([int(np.argmax(exact))])
+    draws = [rule._complete(model, table, proposer, already) for _ in range(4000)]
+    assert all(len(d) == 3 and d[0] == already[0] and len(set(d.tolist())) == 3 for d in draws)
+    country = model.actors.country
+    assert all((country[d] != country[proposer]).all() for d in draws)
+    second = np.bincount([d[1] for d in draws], minlength=len(exact)) / len(draws)
+    rest = exact.copy()
+    rest[already] = 0
+    rest /= rest.sum()
+    assert total_variation(second, rest) < 0.12  # noise of 4,000 draws here is about 0.08
+    top = int(np.argmax(rest))
+    assert second[top] == pytest.approx(rest[top], abs=4 * np.sqrt(rest[top] / len(draws)))
+
+
 def test_gravity_without_replacement_follows_successive_draws(clustered):
     """P(first = a, second = b) = p_a·p_b/(1 - p_a): K candidates are successive draws without replacement."""
     model, rule, proposer = clustered, GravityPartner(candidates=2, alpha=2.0, gamma=1.5), 10
@@ -174,11 +193,12 @@ def test_gravity_returns_the_whole_foreign_pool_when_it_is_small():
     assert sorted(rule.choose(model, 0).tolist()) == [1, 2, 3, 4, 5]
 
 
-def test_preferential_alpha_matters():
+@pytest.mark.parametrize("hub", [7, 39])  # 39: the last row of the sampling table
+def test_preferential_alpha_matters(hub):
     model = make_model(ring_world())
-    model.actors.degree[7] = 20
-    flat = np.mean(chosen(model, PreferentialPartner(candidates=1, alpha=0.0), draws=2000) == 7)
-    steep = np.mean(chosen(model, PreferentialPartner(candidates=1, alpha=2.0), draws=2000) == 7)
+    model.actors.degree[hub] = 20
+    flat = np.mean(chosen(model, PreferentialPartner(candidates=1, alpha=0.0), draws=2000) == hub)
+    steep = np.mean(chosen(model, PreferentialPartner(candidates=1, alpha=2.0), draws=2000) == hub)
     assert flat == pytest.approx(1 / 39, abs=0.015)
     assert steep > 0.5  # 441 / (441 + 38)
 

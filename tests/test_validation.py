@@ -109,8 +109,10 @@ def test_type_names_of_null_unions_and_plain_classes():
     class Odd:
         x: None | Literal[1, 2] = None
         y: list[Thing] = field(default_factory=list)
+        z: bool | int | None = None
 
     assert refused({"x": 3}, Odd) == ("top.x", 3, "one of 1, 2 or null")
+    assert refused({"z": "yes"}, Odd) == ("top.z", "yes", "true or false or an integer or null")
     assert refused({"y": 3}, Odd) == ("top.y", 3, "a list of Thing")
 
 

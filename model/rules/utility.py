@@ -26,7 +26,8 @@ A. (1996). A strategic model of social and economic networks. Journal of
 Economic Theory 71(1), 44–74), and the proposer proposes only when its best
 candidate is worth more than ``proposal_cost`` plus its scarcity, and a
 partner accepts only when its utility exceeds its own scarcity: the shadow
-price of the yearly capacity already used (``scarcity``; an assumption).  Each side's shock η is kept
+price of the yearly capacity already used (``scarcity_of``; an assumption).
+Each side's shock η is kept
 with the agreement: it is the match-specific part of that agreement's value,
 so a later review (renewal rule) compares V_now + η with 0.
 """
@@ -121,8 +122,8 @@ class MutualConsentUtility:
         own_j = 1.0 + self.domain_saturation * (a.by_domain[js, domain] - held)
         return benefit_i / (pair * own_i) - loss, benefit_j / (pair * own_j) - loss
 
-    def scarcity(self, model: DiplomacyModel, rows) -> np.ndarray:
-        """Reservation utility of actors ``rows`` from the capacity already used this year.
+    def scarcity_of(self, model: DiplomacyModel, i: int) -> float:
+        """Reservation utility of actor ``i`` from the capacity it has already used this year.
 
         capacity_price·s/(1 − s) with s = signed this year / capacity: 0 for
         an actor with all its capacity free, the price at half, unbounded as
@@ -130,14 +131,6 @@ class MutualConsentUtility:
         the best offers (the shadow price of a capacity constraint), so the
         ceiling rations rather than sets what is signed.
         """
-        a = model.actors
-        capacity = a.capacity[rows]
-        used = np.divide(a.signed_this_year[rows], capacity, out=np.ones(np.shape(capacity)), where=capacity > 0)
-        free = 1.0 - used
-        return np.divide(self.capacity_price * used, free, out=np.full(np.shape(used), np.inf), where=free > 0)
-
-    def scarcity_of(self, model: DiplomacyModel, i: int) -> float:
-        """``scarcity`` of one actor, as a float (the hot path of every proposal)."""
         capacity = float(model.actors.capacity[i])
         used = float(model.actors.signed_this_year[i]) / capacity if capacity > 0 else 1.0
         return self.capacity_price * used / (1.0 - used) if used < 1.0 else float("inf")
