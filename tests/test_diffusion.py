@@ -162,19 +162,24 @@ def test_adopting_ties_raise_adoption_as_the_cascade_says():
         assert adopted[a] / trials == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / trials))
 
 
-def test_without_imitation_ties_make_no_difference():
-    """q = 0: P = p whatever the ties, so with the same seed the same actors adopt with and without ties."""
-    data, rules = still_world(0.1, 0.0)
+def adopters_without_and_with_ties(data, rules, seed):
+    """Adopters after 6 months of the same seeded run, without and then with ties to the origin."""
     runs = []
     for with_ties in (False, True):
-        model = make_model(data, rules=rules, seed=5)
+        model = make_model(data, rules=rules, seed=seed)
         if with_ties:
             for j in range(1, 30):
                 tie(model, 0, j, domains=2)
         for _ in range(6):
             model.step()
         runs.append(adopters(model))
-    assert runs[0] == runs[1] and len(runs[0]) > 5
+    return runs
+
+
+def test_without_imitation_ties_make_no_difference():
+    """q = 0: P = p whatever the ties, so with the same seed the same actors adopt with and without ties."""
+    without, with_ties = adopters_without_and_with_ties(*still_world(0.1, 0.0), seed=5)
+    assert without == with_ties and len(without) > 5
 
 
 # ------------------------------------------------------------------ bass (Bass 1969)
@@ -226,17 +231,8 @@ def test_bass_follows_the_discrete_bass_recursion():
 
 def test_bass_ignores_ties():
     """Bass's imitation is of the market's share, not of partners: ties to the origin change nothing."""
-    data, rules = still_world(0.02, 0.6, rule="bass")
-    runs = []
-    for with_ties in (False, True):
-        model = make_model(data, rules=rules, seed=3)
-        if with_ties:
-            for j in range(1, 30):
-                tie(model, 0, j, domains=2)
-        for _ in range(6):
-            model.step()
-        runs.append(adopters(model))
-    assert runs[0] == runs[1] and len(runs[0]) > 5
+    without, with_ties = adopters_without_and_with_ties(*still_world(0.02, 0.6, rule="bass"), seed=3)
+    assert without == with_ties and len(without) > 5
 
 
 def test_bass_imitation_grows_with_the_adopters_share():
