@@ -45,6 +45,13 @@ def tie(model, i, j, domains=1):
 # ------------------------------------------------------------------ both rules
 
 
+@pytest.mark.parametrize("rule", ["cascade", "bass"])
+def test_a_practice_starts_with_its_origin_in_its_month(rule):
+    data, rules = practice_world(step=3, rule=rule)
+    model = make_model(data, rules=rules, steps=4)
+    assert adopters(model) == [(3, 0)]  # no innovation, no imitation: the origin alone, in month 3
+
+
 def test_cascade_is_the_default_rule():
     model = make_model(ring_world())
     assert type(model.rules.diffusion).__name__ == "CascadeDiffusion"

@@ -53,6 +53,9 @@ def test_never_two_agreements_in_force_for_one_pair_and_domain_and_withdrawals_o
         assert set(keys) == model.pair_domains
         assert all(model.partners[i][j] == sum(1 for k in keys if k[:2] == (min(i, j), max(i, j)))
                    for i, js in model.partners.items() for j in js)
+    for ag in model.agreements.values():  # a subnational's own proposals are bilateral agreements
+        if model.is_subnational(ag.parties[0]) and ag.kind != "declaration":
+            assert ag.kind == "bilateral"
     for e in model.ledger.events:
         if e.event == "withdrawn":  # a side's utility had turned negative, before its term
             assert min(utilities_of(e.detail)) < 0 and model.agreements[e.agreement_id].expires_step > e.step
@@ -108,6 +111,16 @@ def test_a_withdrawal_follows_a_value_that_turned_negative():
 
 
 # ------------------------------------------------------------------ volumes emerge
+
+
+def test_a_proposer_skips_candidates_without_room_this_year():
+    data = dict(TINY, subnationals=[dict(s, interests={"economy": 1.0}) for s in TINY["subnationals"]])
+    model = make_model(data, rules={"utility": {"name": "mutual_consent", "tau": 0.0, "proposal_cost": 0.0},
+                                    "oversight": {"name": "permissive", "scrutiny": 0.0}})
+    lisbon, tokyo = model.by_id["lisbon"].index, model.by_id["tokyo"].index
+    model.actors.signed_this_year[lisbon] = model.actors.capacity[lisbon]  # the nearer one is full
+    ag = model.offer(0, np.array([lisbon, tokyo]), ECONOMY, "bilateral")
+    assert ag is not None and ag.parties == (0, tokyo) and ag.live
 
 
 def test_capacity_is_a_ceiling_not_a_target():
@@ -298,11 +311,12 @@ def test_initial_agreements_are_in_force_at_step_0_in_every_seed(classroom):
         assert not [ag for ag in model.agreements.values() if ag.status == "proposed"]
 
 
-@pytest.mark.parametrize("expiry,expected_end", [({"name": "fixed", "months": 12}, 6),  # renewed twice, 6 left
-                                                ({"name": "fixed", "months": 48}, 18)])
-def test_an_old_initial_agreement_under_fixed_terms_ends_with_its_current_term(expiry, expected_end):
+@pytest.mark.parametrize("expiry,duration,expected_end", [({"name": "fixed", "months": 12}, None, 6),  # renewed
+                                                         ({"name": "fixed", "months": 48}, None, 18),
+                                                         ({"name": "geometric"}, 40, 10)])  # the file's own
+def test_an_old_initial_agreement_ends_with_its_current_term(expiry, duration, expected_end):
     data = dict(TINY, agreements=[{"id": "old", "parties": ["madrid", "lisbon"], "domain": "economy",
-                                   "signed_step": -30}])
+                                   "signed_step": -30, "duration": duration}])
     model = make_model(data, rules={"expiry": expiry})
     (ag,) = model.live.values()
     assert ag.signed_step == -30 and ag.expires_step == expected_end
