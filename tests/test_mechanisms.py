@@ -208,6 +208,20 @@ def test_a_stance_change_acts_under_every_regime(regime, stances):
     assert abs(approvals(stances[1]) - approvals(stances[0])) > 0.06
 
 
+def test_the_ledger_names_who_approved_vetoed_and_defied():
+    data = {"name": "l", "subnationals": [city("a", "CN", 31, 121, assertiveness=1.0), city("b", "US", 37, -122)],
+            "nationals": [{"id": "cn", "name": "CN", "country": "CN", "stance": 0.0, "oversight": "restrictive",
+                           "agenda": {"culture": 1.0}},
+                          {"id": "us", "name": "US", "country": "US", "stance": 1.0, "oversight": "permissive"}]}
+    model = make_model(data)
+    ag = model.negotiate((0, 1), ECONOMY, "bilateral")
+    events = {e.event: e for e in model.ledger.events if e.agreement_id == ag.id}
+    cn, us = model.by_id["cn"].index, model.by_id["us"].index
+    assert (events["vetoed"].actor, events["vetoed"].detail) == (cn, "a")
+    assert (events["approved"].actor, events["approved"].detail) == (us, "b")
+    assert events["contested"].actor == 0 and ag.status == "contested"
+
+
 def test_a_stance_change_can_switch_the_regime():
     data = {"name": "s", "subnationals": [city("a", "CN", 31, 121), city("b", "US", 37, -122)],
             "nationals": [{"id": "cn", "name": "CN", "country": "CN", "stance": 0.1, "oversight": "permissive"}],
