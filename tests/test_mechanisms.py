@@ -222,6 +222,14 @@ def test_the_ledger_names_who_approved_vetoed_and_defied():
     assert events["contested"].actor == 0 and ag.status == "contested"
 
 
+def test_a_joining_is_recorded_in_its_month_with_member_and_network():
+    model = make_model(TINY, steps=2)
+    model.join(model.by_id["cairo"].index, model.networks[0])
+    (event,) = [e for e in model.ledger.events if e.event == "joined" and e.actor == model.by_id["cairo"].index]
+    assert event.step == 2 and event.parties == (model.by_id["cairo"].index, model.networks[0].index)
+    assert event.kind == "membership" and event.domain == "economy"
+
+
 def test_a_stance_change_can_switch_the_regime():
     data = {"name": "s", "subnationals": [city("a", "CN", 31, 121), city("b", "US", 37, -122)],
             "nationals": [{"id": "cn", "name": "CN", "country": "CN", "stance": 0.1, "oversight": "permissive"}],
