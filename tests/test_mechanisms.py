@@ -223,7 +223,8 @@ def test_the_ledger_names_who_approved_vetoed_and_defied():
 
 
 def test_a_joining_is_recorded_in_its_month_with_member_and_network():
-    model = make_model(TINY, steps=2)
+    data = dict(TINY, networks=[dict(TINY["networks"][0], fee=50.0)])  # nobody joins on their own
+    model = make_model(data, steps=2)
     model.join(model.by_id["cairo"].index, model.networks[0])
     (event,) = [e for e in model.ledger.events if e.event == "joined" and e.actor == model.by_id["cairo"].index]
     assert event.step == 2 and event.parties == (model.by_id["cairo"].index, model.networks[0].index)
