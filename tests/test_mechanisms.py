@@ -53,6 +53,13 @@ def test_never_two_agreements_in_force_for_one_pair_and_domain_and_withdrawals_o
         assert set(keys) == model.pair_domains
         assert all(model.partners[i][j] == sum(1 for k in keys if k[:2] == (min(i, j), max(i, j)))
                    for i, js in model.partners.items() for j in js)
+        crossing = np.zeros_like(model.cross_border)  # the relations rule's counts are those of the agreements
+        for ag in model.pair_agreements():
+            c, d = model.actors.country[list(ag.parties)]
+            if c != d and ag.status == "active" and any(model.is_subnational(p) for p in ag.parties):
+                crossing[c, d] += 1
+                crossing[d, c] += 1
+        np.testing.assert_array_equal(crossing, model.cross_border)
     for ag in model.agreements.values():  # a subnational's own proposals are bilateral agreements
         if model.is_subnational(ag.parties[0]) and ag.kind != "declaration":
             assert ag.kind == "bilateral"
@@ -229,6 +236,42 @@ def test_a_joining_is_recorded_in_its_month_with_member_and_network():
     (event,) = [e for e in model.ledger.events if e.event == "joined" and e.actor == model.by_id["cairo"].index]
     assert event.step == 2 and event.parties == (model.by_id["cairo"].index, model.networks[0].index)
     assert event.kind == "membership" and event.domain == "economy"
+
+
+def test_governments_sit_at_their_capital_and_keep_only_weighted_agenda_domains():
+    data = {"name": "g", "subnationals": [city("a", "CN", 31, 121), city("b", "US", 37, -122)],
+            "nationals": [{"id": "cn", "name": "CN", "country": "CN", "stance": 0.5, "lat": 39.9, "lon": 116.4,
+                           "agenda": {"economy": 1.0, "culture": 0.0}}]}
+    model = make_model(data)
+    government = model.by_id["cn"]
+    assert (government.lat, government.lon) == (39.9, 116.4)
+    assert government.agenda_domains == {ECONOMY}
+
+
+def test_a_review_values_the_agreement_as_held():
+    model = two_cities(utility={"name": "mutual_consent", "tau": 0.0})
+    ag = model.negotiate((0, 1), ECONOMY, "bilateral", shocks=(0.25, -0.5))
+    from model.rules.renewal import side_utilities
+    v_i, v_j = model.rules.utility.systematic(model, 0, np.array([1]), ECONOMY, in_force=True)
+    assert side_utilities(model, ag) == pytest.approx((v_i[0] + 0.25, v_j[0] - 0.5))
+
+
+def test_state_relations_are_counted_by_kind(classroom):
+    model = DiplomacyModel(classroom, rng=3)
+    for _ in range(36):
+        model.step()
+    metrics = metrics_table(model)
+    final = metrics[metrics.step == 36].set_index("metric").value
+    in_force = sum(1 for ag in model.live.values() if ag.kind == "state_relation")
+    assert in_force > 0 and final["active_by_kind.state_relation"] == in_force
+
+
+def test_a_rule_group_that_is_not_a_mapping_is_named():
+    from model.validation import SchemaError
+    with pytest.raises(SchemaError) as err:
+        build_rules({"partner": 3}, "config")
+    assert (err.value.field, err.value.value, err.value.allowed) == ("rules.partner", 3,
+                                                                     "a mapping with a 'name' and its parameters")
 
 
 def test_a_stance_change_can_switch_the_regime():
