@@ -103,3 +103,14 @@ def test_with_oversight_names_the_government_or_the_regime():
     assert (err.value.where, err.value.field, err.value.value, err.value.allowed) == (
         "config", "oversight.es", "lax", "one of permissive, restrictive, supervisory")
     assert with_oversight(scenario, {}, "config") is scenario
+
+
+def test_generated_governments_mark_their_assumed_fields_by_real_names():
+    import dataclasses
+
+    from model import with_background
+    from model.scenario import NationalSpec
+    scenario = with_background(scenario_from_data(dict(copy.deepcopy(TINY)), "s"))
+    fields = {f.name for f in dataclasses.fields(NationalSpec)}
+    generated = [n for n in scenario.nationals if n.id.startswith("gov_")]
+    assert generated and all(n.assumed and set(n.assumed) <= fields for n in generated)
