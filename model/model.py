@@ -346,8 +346,7 @@ class DiplomacyModel(mesa.Model):
             candidates = candidates[self.relations[a.country[proposer], a.country[candidates]] >= 0]
         mine = self.partners.get(proposer)
         if mine and len(candidates):  # only current partners can already hold an agreement in this domain
-            held = self.pair_domains
-            candidates = candidates[[j not in mine or (min(proposer, j), max(proposer, j), domain) not in held
+            candidates = candidates[[j not in mine or not self.has_in_force(proposer, j, domain)
                                      for j in candidates.tolist()]]
         if len(candidates) == 0:
             return None
