@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from model import RuleSet, Scenario, SchemaError, build_rules, scenario_from_data, with_background, with_oversight
+from model.catalogue import compose
 from model.validation import bounds, load
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -114,20 +115,40 @@ def read_yaml(path: Path, what: str) -> Any:
         raise SchemaError(str(path), "(encoding)", err.reason, "UTF-8 text") from None
 
 
-def load_scenario(path: Path, min_population: int | None = None) -> Scenario:
-    """Read, validate and expand (background cities) a scenario file.
+CATALOGUE = PROJECT_ROOT / "scenarios" / "catalogue.yaml"
+"""The shipped actor catalogue (model/catalogue.py), for scenario files with ``include:``."""
 
-    Cached on the file's path, modification time and the threshold, since a
+
+def catalogue_for(path: Path) -> Path:
+    """The catalogue a scenario file includes from: ``catalogue.yaml`` beside it, else the shipped one."""
+    beside = path.parent / "catalogue.yaml"
+    return beside if beside.is_file() else CATALOGUE
+
+
+def load_scenario(path: Path, min_population: int | None = None) -> Scenario:
+    """Read, validate and expand (catalogue entries, background cities) a scenario file.
+
+    Cached on the files' paths and modification times and the threshold, since a
     command line is validated before Hydra runs its jobs.
     """
     path = Path(path)
-    stamp = path.stat().st_mtime_ns if path.is_file() else None
-    return _load_scenario_cached(str(path), stamp, min_population)
+    catalogue = catalogue_for(path)
+    stamps = tuple(p.stat().st_mtime_ns if p.is_file() else None for p in (path, catalogue))
+    return _load_scenario_cached(str(path), str(catalogue), stamps, min_population)
+
+
+def scenario_data(path: Path) -> Any:
+    """A scenario file's plain data, with the catalogue entries it includes resolved."""
+    data = read_yaml(path, "file")
+    if isinstance(data, dict) and ("include" in data or "changes" in data):
+        catalogue = catalogue_for(path)
+        data = compose(data, read_yaml(catalogue, "file"), str(path), str(catalogue))
+    return data
 
 
 @functools.lru_cache(maxsize=8)
-def _load_scenario_cached(path: str, stamp: int | None, min_population: int | None) -> Scenario:
-    scenario = with_background(scenario_from_data(read_yaml(Path(path), "file"), path), min_population)
+def _load_scenario_cached(path: str, catalogue: str, stamps: tuple, min_population: int | None) -> Scenario:
+    scenario = with_background(scenario_from_data(scenario_data(Path(path)), path), min_population)
     if not scenario.subnationals:  # nothing could ever propose an agreement (and the outputs need one)
         raise SchemaError(path, "subnationals", [],
                           "at least one city or region: listed in the file, or background cities "

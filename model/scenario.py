@@ -129,6 +129,26 @@ class AgreementSpec:
 
 
 @dataclass(frozen=True)
+class OfficeSpec:
+    """An office of representation that ``holder`` keeps in ``host``'s city (the Generalitat in Rome).
+
+    Offices last: one opened before the run (``opened_step`` ≤ 0) is in force at
+    step 0, one opened later opens at that step, and either closes only at
+    ``closed_step`` (an event), never by a drawn term.
+    """
+
+    id: str
+    holder: str
+    host: str
+    domain: str = field(default="economy", metadata=DOMAIN_CHOICES)
+    opened_step: int = 0
+    """Month it opened, relative to the scenario start (≤ 0: before the run)."""
+    closed_step: int | None = field(default=None, metadata=bounds(1))
+    """Month it closes (an event of the timeline); None = it stays open."""
+    assumed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class RelationSpec:
     """Relation between two nations, from -1 (hostile) to 1 (allied)."""
 
@@ -258,6 +278,7 @@ class Scenario:
     nationals: list[NationalSpec] = field(default_factory=list)
     networks: list[NetworkSpec] = field(default_factory=list)
     agreements: list[AgreementSpec] = field(default_factory=list)
+    offices: list[OfficeSpec] = field(default_factory=list)
     relations: list[RelationSpec] = field(default_factory=list)
     default_relation: float = field(default=0.0, metadata=bounds(-1, 1))
     background: BackgroundSpec = field(default_factory=BackgroundSpec)
@@ -419,6 +440,20 @@ def _check_references(s: Scenario, where: str) -> None:
             if p not in actor_ids:
                 raise SchemaError(where, f"agreements[{i}].parties", p,
                                   "ids of subnationals or nationals in this file")
+    office_ids: set[str] = set()
+    for i, office in enumerate(s.offices):
+        if office.id in office_ids or office.id in agreement_ids:
+            raise SchemaError(where, f"offices[{i}].id", office.id, "an id not used by another office or agreement")
+        office_ids.add(office.id)
+        for side in ("holder", "host"):
+            if getattr(office, side) not in sub_ids:
+                raise SchemaError(where, f"offices[{i}].{side}", getattr(office, side),
+                                  "the id of a subnational in this file")
+        if office.holder == office.host:
+            raise SchemaError(where, f"offices[{i}].host", office.host, "a subnational other than the holder")
+        if office.closed_step is not None and office.closed_step <= office.opened_step:
+            raise SchemaError(where, f"offices[{i}].closed_step", office.closed_step,
+                              f"a step after it opened (month {office.opened_step}), or null")
     for i, rel in enumerate(s.relations):
         for side in ("a", "b"):
             code = getattr(rel, side)

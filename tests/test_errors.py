@@ -25,11 +25,19 @@ import yaml
 from hydra.core.global_hydra import GlobalHydra
 
 from experiments import run as run_module
-from experiments.config import PROJECT_ROOT
+from experiments.config import PROJECT_ROOT, scenario_data
 
 LINE = re.compile(r"^error: (?P<where>.+?): field '(?P<field>[^']*)': bad value (?P<value>.+?)"
                   r": allowed: (?P<allowed>.*)$")
-CLASSROOM = yaml.safe_load((PROJECT_ROOT / "scenarios" / "classroom.yaml").read_text(encoding="utf-8"))
+CLASSROOM = scenario_data(PROJECT_ROOT / "scenarios" / "classroom.yaml")  # its catalogue entries written out
+CLASSROOM_INCLUDES = yaml.safe_load((PROJECT_ROOT / "scenarios" / "classroom.yaml").read_text(encoding="utf-8"))
+
+
+def includes(mutate: Callable[[dict], Any]) -> str:
+    """The classroom scenario file as it is shipped (``include:`` of the catalogue), after ``mutate``."""
+    data = copy.deepcopy(CLASSROOM_INCLUDES)
+    mutate(data)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 TMP = "@TMP@"  # replaced by the test's tmp_path in file texts and arguments
 FILE = f"{TMP}/scenario.yaml"
 
@@ -103,6 +111,18 @@ FILE_CASES = [
               "subnationals[0].interests", allowed="economy"),
     file_case("unknown-kind", broken(sub(0, kind="village")), "subnationals[0].kind",
               allowed="'city', 'region'"),
+    file_case("include-unknown-id", includes(lambda d: d["include"]["subnationals"].append("atlantis")),
+              "include.subnationals[8]", allowed="ids of the catalogue's subnationals"),
+    file_case("include-unknown-section", includes(lambda d: d["include"].update(mayors=["colau"])),
+              "include.mayors", allowed="catalogue sections subnationals"),
+    file_case("include-twice", includes(lambda d: d["include"]["subnationals"].append("barcelona")),
+              "include.subnationals[8]", allowed="included once"),
+    file_case("change-not-included", includes(lambda d: d.setdefault("changes", {}).update(tokyo={"capacity": 3})),
+              "changes.tokyo", allowed="ids listed under include"),
+    file_case("change-unknown-field", includes(lambda d: d.setdefault("changes", {}).update(
+        barcelona={"mayor": "Ada Colau"})), "subnationals[0].mayor", allowed="population"),
+    file_case("changes-without-include", broken(lambda d: d.update(changes={"barcelona": {"capacity": 3}})),
+              "changes", allowed="entries listed under include"),
     file_case("missing-file", None, "file", allowed="existing YAML file"),
     file_case("bad-indentation", "name: x\n  subnationals:\n - id: a\n", "line 2, column 15",
               allowed="well-formed YAML"),

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.config import load_scenario, read_yaml
+from experiments.config import load_scenario, read_yaml, scenario_data
 from experiments.outputs import run_tables
 from experiments.story_plots import final_coalitions, plot_story
 from model import DiplomacyModel, build_rules, scenario_from_data, with_oversight
@@ -44,7 +44,7 @@ def test_each_story_has_its_data_its_config_and_a_readme_section(story):
 
 def classroom_story():
     """The classroom scenario with a declaration, a practice, a mega-event, a crisis and a stance change."""
-    data = read_yaml(ROOT / "scenarios" / "classroom.yaml", "file")
+    data = scenario_data(ROOT / "scenarios" / "classroom.yaml")
     data["timeline"] = {
         "declarations": [{"id": "consensus", "name": "Consensus", "domain": "water", "convenor": "barcelona",
                           "networks": ["uclg"], "step": 3, "months": 5}],
