@@ -3,7 +3,7 @@
 DESIGN.md §3: an agreement has parties, a domain, a kind, the step it was
 signed, an expiry, a status and a convenor.  Every change is an event in the
 ledger (proposed, approved, vetoed, signed, contested, expired, withdrawn,
-joined, declined, renewed, ...), which is never edited, so a run can be audited whole.
+joined, declined, renewed, opened, closed, ...), which is never edited, so a run can be audited whole.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
-AgreementKind = Literal["bilateral", "declaration", "membership", "state_relation"]
-Status = Literal["proposed", "declined", "active", "contested", "vetoed", "expired", "withdrawn"]
+AgreementKind = Literal["bilateral", "declaration", "membership", "state_relation", "office"]
+"""``office``: an office of representation a subnational keeps in a host city; it lasts (no term, no review)."""
+Status = Literal["proposed", "declined", "active", "contested", "vetoed", "expired", "withdrawn", "closed"]
 
 LIVE_STATUSES = ("active", "contested")
 """An agreement in force: signed, with or without its government's approval."""

@@ -26,6 +26,14 @@ A scenario file may list its actors inline (``subnationals:``, ``nationals:``
   ``opened: "2015-06"``); they become steps of the run: a date ``YYYY-MM`` is
   step ``(YYYY − start_year)·12 + MM`` (step 1 is January of ``start_year``), a
   year alone is the step before its January, ``(YYYY − start_year)·12``;
+- events (``events:``, each with a ``type`` and a ``date``) go on the
+  scenario's timeline when they fall inside the run; an event before the start
+  is history: it is listed in ``timeline.history`` (and the ledger records it
+  at its negative step), and what it left behind is the initial state (a
+  profile, an agreement in force, a stance), as the catalogue's comments say;
+  an event with a window that straddles the start begins at step 1 with the
+  months left; a practice introduced before the start is in circulation from
+  step 0;
 - inline sections of the scenario are appended after the included entries.
 
 Nothing here reads files: ``experiments`` parses both YAML files.
@@ -39,12 +47,19 @@ from typing import Any
 
 from model.validation import SchemaError
 
-SECTIONS: tuple[str, ...] = ("subnationals", "nationals", "networks", "agreements", "offices")
+SECTIONS: tuple[str, ...] = ("subnationals", "nationals", "networks", "agreements", "offices", "practices",
+                              "events")
 """Catalogue sections a scenario can include, in the order they are composed."""
 
 DATED_FIELDS: dict[str, dict[str, str]] = {"agreements": {"signed": "signed_step"},
-                                           "offices": {"opened": "opened_step", "closed": "closed_step"}}
+                                           "offices": {"opened": "opened_step", "closed": "closed_step"},
+                                           "practices": {"introduced": "step"},
+                                           "events": {"date": "step"}}
 """Catalogue date fields and the step field of the scenario schema each becomes."""
+
+EVENT_TYPES: dict[str, str] = {"mega_event": "mega_events", "stance_change": "stance_changes",
+                               "crisis": "crises", "declaration": "declarations", "milestone": "milestones"}
+"""Catalogue event ``type`` → the timeline list it goes to."""
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
@@ -111,11 +126,36 @@ def compose(data: Any, catalogue: Any, where: str, catalogue_where: str) -> Any:
                     item[step_field] = step_of(item.pop(date_field), start_year, catalogue_where,
                                                f"{section}.{item['id']}.{date_field}")
     out = {k: v for k, v in data.items() if k not in ("include", "changes")}
-    for section in SECTIONS:
+    for section in SECTIONS[:-1]:
         out[section] = chosen.get(section, []) + list(data.get(section) or [])
+    for practice in chosen.get("practices", []):
+        practice["step"] = max(0, practice.get("step", 0))
+    if chosen.get("events"):
+        out["timeline"] = _timeline(chosen["events"], data.get("timeline"), where)
     _keep_present_memberships(out)
     out["relations"] = _relations(entries["relations"], out, data.get("relations") or [])
     return out
+
+
+def _timeline(events: list[dict], own: Any, where: str) -> dict:
+    """The scenario's timeline with the included events placed by date (see the module docstring)."""
+    timeline = {key: list(value) for key, value in (own or {}).items()} if isinstance(own, dict) else {}
+    for event in events:
+        kind = event.pop("type", None)
+        if kind not in EVENT_TYPES:
+            raise SchemaError(where, f"include.events.{event['id']}.type", kind, "one of " + ", ".join(EVENT_TYPES))
+        if kind != "declaration":
+            event.pop("id")
+        step, months = event.get("step", 1), event.get("months")
+        if step >= 1:
+            timeline.setdefault(EVENT_TYPES[kind], []).append(event)
+        elif months is not None and step + months > 1:
+            timeline.setdefault(EVENT_TYPES[kind], []).append({**event, "step": 1, "months": step + months - 1})
+        else:
+            timeline.setdefault("history", []).append(
+                {"name": event.get("name", ""), "type": kind, "step": step,
+                 "actor": event.get("actor") or event.get("convenor") or ""})
+    return timeline
 
 
 def _index(catalogue: Any, where: str) -> dict[str, dict[str, dict]]:

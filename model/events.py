@@ -3,7 +3,8 @@
 Mega-events (the Olympics, an Expo) raise the host's profile for a window;
 a national government changes its stance toward paradiplomacy (a
 crackdown); a crisis makes a domain more salient for a window; a
-declaration opens for signature and closes at the end of its window.
+declaration opens for signature and closes at the end of its window; an
+office of representation opens or closes.
 
 Timing: Mesa runs the model's step for month N at time N, so an event of
 month N is scheduled (``model.schedule_event``) at time N − ½: it applies
@@ -18,7 +19,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from model.rules.oversight import OVERSIGHT_RULES
-from model.scenario import DOMAINS, CrisisSpec, DeclarationSpec, MegaEventSpec, StanceChangeSpec, TimelineSpec
+from model.scenario import (DOMAINS, CrisisSpec, DeclarationSpec, MegaEventSpec, MilestoneSpec, OfficeSpec,
+                            StanceChangeSpec, TimelineSpec)
 
 if TYPE_CHECKING:
     from model.model import DiplomacyModel
@@ -118,14 +120,59 @@ class DeclarationWindow(TimedEvent):
         self.model.declarations.close(self.spec, self.spec.step + self.spec.months)
 
 
+class Milestone(TimedEvent):
+    """A dated fact recorded in the ledger; it changes nothing by itself."""
+
+    spec: MilestoneSpec
+
+    def schedule(self) -> None:
+        self.model.schedule_event(self.begin, at=start_of(self.spec.step))
+
+    def begin(self) -> None:
+        actor = self.model.by_id[self.spec.actor].index if self.spec.actor else None
+        self.record("milestone", self.spec.step, actor=actor)
+
+
+class OfficeOpening(TimedEvent):
+    """An office of representation opens during the run (the Generalitat's planned offices)."""
+
+    def __init__(self, model: DiplomacyModel, spec: OfficeSpec):
+        super().__init__(model, spec)
+        self.step = spec.opened_step
+
+    def schedule(self) -> None:
+        self.model.schedule_event(self.begin, at=start_of(self.step))
+
+    def begin(self) -> None:
+        self.model.open_office(self.spec, self.step)
+
+
+class OfficeClosing(OfficeOpening):
+    """An office of representation closes (only an event closes an office)."""
+
+    def __init__(self, model: DiplomacyModel, spec: OfficeSpec):
+        super().__init__(model, spec)
+        self.step = spec.closed_step
+
+    def begin(self) -> None:
+        self.model.close_office(self.spec.id, self.step)
+
+
 class Timeline:
     """Every timed event of a scenario, scheduled on the model when built."""
 
-    def __init__(self, model: DiplomacyModel, spec: TimelineSpec):
+    def __init__(self, model: DiplomacyModel, spec: TimelineSpec, offices: list[OfficeSpec] = ()):
         self.events: list[TimedEvent] = (
             [MegaEvent(model, s) for s in spec.mega_events]
             + [StanceChange(model, s) for s in spec.stance_changes]
             + [Crisis(model, s) for s in spec.crises]
-            + [DeclarationWindow(model, s) for s in spec.declarations])
+            + [DeclarationWindow(model, s) for s in spec.declarations]
+            + [Milestone(model, s) for s in spec.milestones]
+            + [OfficeOpening(model, s) for s in offices if s.opened_step > 0]
+            + [OfficeClosing(model, s) for s in offices if s.closed_step is not None])
         for event in self.events:
             event.schedule()
+        for past in spec.history:  # before the run: recorded, not replayed (its effects are the initial state)
+            actor = model.by_id[past.actor].index if past.actor else None
+            model.ledger.record(past.step, "history", actor=actor, kind="event",
+                                parties=() if actor is None else (actor,), detail=f"{past.type}: {past.name}")

@@ -87,7 +87,7 @@ def model_reporters(model: DiplomacyModel) -> dict[str, Callable]:
     }
     for d in DOMAINS:
         reporters[f"active_by_domain.{d}"] = lambda m, d=d: m.active_by_domain[d]
-    for kind in ("bilateral", "state_relation", "declaration"):
+    for kind in ("bilateral", "state_relation", "declaration", "office"):
         reporters[f"active_by_kind.{kind}"] = lambda m, k=kind: m.active_by_kind[k]
     for net in model.networks:
         reporters[f"network_members.{net.actor_id}"] = lambda m, n=net: len(n.members)

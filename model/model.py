@@ -111,6 +111,11 @@ class DiplomacyModel(mesa.Model):
         self.experience = self.rules.experience.start(self)
         for spec in scenario.agreements:
             self._sign_initial(spec)
+        self.office_of: dict[str, Agreement] = {}
+        """Offices of representation, open or closed, by the scenario's office id."""
+        for spec in scenario.offices:
+            if spec.opened_step <= 0:
+                self.open_office(spec, spec.opened_step)
         # collective dynamics and feedbacks (DESIGN.md §4): each rule starts a process stepped after the proposals
         self.coalitions = self.rules.coalition.start(self)
         self.declarations = self.rules.declarations.start(self)
@@ -119,7 +124,7 @@ class DiplomacyModel(mesa.Model):
         self.relations_dynamics = self.rules.relations.start(self)
         self.processes = (self.experience, self.voice, self.relations_dynamics,
                           self.declarations, self.diffusion, self.coalitions)
-        self.timeline = Timeline(self, scenario.timeline)
+        self.timeline = Timeline(self, scenario.timeline, scenario.offices)
         self.ledger.start_step()  # initial agreements belong to the past, not to step 0's tally
         self.datacollector = metrics.DiplomacyCollector(metrics.model_reporters(self))
         self.datacollector.collect(self)
@@ -226,6 +231,31 @@ class DiplomacyModel(mesa.Model):
             shocks = (float(accepted_shock(rng, v_i, tau)[0]), float(accepted_shock(rng, v_j, tau)[0]))
         self._sign(ag, "active", signed_step=spec.signed_step, expires=expires, shocks=shocks)
         self.ledger.record(spec.signed_step, "signed", ag, actor=parties[0], detail="initial")
+
+    def open_office(self, spec, step: int) -> None:
+        """An office of representation opens: a lasting tie of its holder with the host city.
+
+        It is a tie for the rules that read ties (partner choice, trust,
+        diffusion along ties) but not an agreement: it takes no yearly
+        capacity, occupies no domain of the pair, counts in no degree, has no
+        term and is never reviewed; only ``close_office`` (a timeline event)
+        ends it.
+        """
+        ag = self.new_agreement((self.by_id[spec.holder].index, self.by_id[spec.host].index),
+                                DOMAINS.index(spec.domain), "office")
+        ag.status, ag.signed_step = "active", step
+        self.office_of[spec.id] = ag
+        self._pair_in_force(ag, +1)
+        self.count_live(ag, +1)
+        self.ledger.record(step, "opened", ag, actor=ag.parties[0], detail=spec.id)
+
+    def close_office(self, office_id: str, step: int) -> None:
+        ag = self.office_of[office_id]
+        if ag.live:
+            self._pair_in_force(ag, -1)
+            self.count_live(ag, -1)
+            ag.status = "closed"
+            self.ledger.record(step, "closed", ag, actor=ag.parties[0], detail=office_id)
 
     # ------------------------------------------------------------------ queries used by rules
 
@@ -461,10 +491,8 @@ class DiplomacyModel(mesa.Model):
             return
         i, j = sorted(ag.parties)
         key = (i, j, DOMAINS.index(ag.domain))
-        if sign > 0:
-            self.pair_domains.add(key)
-        else:
-            self.pair_domains.discard(key)
+        if ag.kind != "office":  # an office leaves the pair free to sign an agreement in its domain
+            (self.pair_domains.add if sign > 0 else self.pair_domains.discard)(key)
         for a, b in ((i, j), (j, i)):
             self.partners[a][b] += sign
             if self.partners[a][b] <= 0:

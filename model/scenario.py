@@ -240,6 +240,29 @@ class DeclarationSpec:
 
 
 @dataclass(frozen=True)
+class MilestoneSpec:
+    """A dated fact that changes nothing by itself (Shanghai wins the Expo vote): a ledger entry at ``step``."""
+
+    name: str
+    step: int = field(metadata=bounds(1))
+    actor: str = ""
+
+
+@dataclass(frozen=True)
+class HistorySpec:
+    """An event before the run (the Expo of 2010 in a run from 2015): recorded in the ledger at its step.
+
+    Its effects are the initial state (the host's profile, an agreement or an
+    office in force, a government's stance), not replayed.
+    """
+
+    name: str
+    type: Literal["mega_event", "stance_change", "crisis", "declaration", "milestone"]
+    step: int = field(metadata=bounds(None, 0))
+    actor: str = ""
+
+
+@dataclass(frozen=True)
 class TimelineSpec:
     """Timed events of a scenario, by type; each happens at the start of its month ``step``."""
 
@@ -247,6 +270,8 @@ class TimelineSpec:
     stance_changes: list[StanceChangeSpec] = field(default_factory=list)
     crises: list[CrisisSpec] = field(default_factory=list)
     declarations: list[DeclarationSpec] = field(default_factory=list)
+    milestones: list[MilestoneSpec] = field(default_factory=list)
+    history: list[HistorySpec] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -483,6 +508,10 @@ def _check_timeline(s: Scenario, where: str) -> None:
         check(f"timeline.declarations[{i}].convenor", ev.convenor, sub_ids + network_ids, "subnationals or networks")
         for net in ev.networks:
             check(f"timeline.declarations[{i}].networks", net, network_ids, "networks")
+    for group, specs in (("milestones", t.milestones), ("history", t.history)):
+        for i, spec in enumerate(specs):
+            if spec.actor:
+                check(f"timeline.{group}[{i}].actor", spec.actor, sub_ids + national_ids + network_ids, "actors")
     for i, practice in enumerate(s.practices):
         check(f"practices[{i}].origin", practice.origin, sub_ids, "subnationals")
     for group, specs in (("timeline.declarations", t.declarations), ("practices", s.practices)):

@@ -41,8 +41,9 @@ def signed_by(model, actor_id):
 
 
 def test_restrictive_oversight_holds_shanghai_back(article):
-    restrictive = sum(signed_by(run(article, 24, seed=s, oversight="restrictive"), "shanghai") for s in (1, 2))
-    permissive = sum(signed_by(run(article, 24, seed=s, oversight="permissive"), "shanghai") for s in (1, 2))
+    seeds = range(1, 7)  # Shanghai signs about one agreement a year: enough seeds to see the difference
+    restrictive = sum(signed_by(run(article, 24, seed=s, oversight="restrictive"), "shanghai") for s in seeds)
+    permissive = sum(signed_by(run(article, 24, seed=s, oversight="permissive"), "shanghai") for s in seeds)
     assert restrictive < permissive
 
 
