@@ -401,6 +401,37 @@ def with_oversight(s: Scenario, regimes: dict[str, str], where: str) -> Scenario
     return dataclasses.replace(s, nationals=nationals)
 
 
+NETWORK_PARAMETERS = ("recruitment_rate", "fee")
+"""Fields of a network a run may set without editing the file (``scenario.networks.<id>.<field>``):
+the ones calibration fits, which act during the run and not on the seeding of the start."""
+
+
+def with_network_parameters(s: Scenario, values: dict[str, dict[str, Any]], where: str) -> Scenario:
+    """``s`` with some networks' ``NETWORK_PARAMETERS`` replaced: {network id: {field: value}}.
+
+    A value of None keeps the file's.  Unknown networks or fields, and values
+    outside a field's range, raise SchemaError naming ``<id>.<field>``.
+    """
+    by_id = {n.id: n for n in s.networks}
+    replaced = dict(by_id)
+    for nid, fields in values.items():
+        if nid not in by_id:
+            raise SchemaError(where, f"networks.{nid}", nid, "ids of networks in the scenario: " + ", ".join(by_id))
+        if not isinstance(fields, dict):
+            raise SchemaError(where, f"networks.{nid}", fields, "a mapping of " + ", ".join(NETWORK_PARAMETERS))
+        given = {k: v for k, v in fields.items() if v is not None}
+        for name in given:
+            if name not in NETWORK_PARAMETERS:
+                raise SchemaError(where, f"networks.{nid}.{name}", name, "fields " + ", ".join(NETWORK_PARAMETERS))
+        if given:
+            data = {**dataclasses.asdict(by_id[nid]), **given}
+            try:
+                replaced[nid] = load(NetworkSpec, data, where)
+            except SchemaError as err:
+                raise SchemaError(where, f"networks.{nid}.{err.field}", err.value, err.allowed) from None
+    return dataclasses.replace(s, networks=[replaced[n.id] for n in s.networks])
+
+
 def _check_references(s: Scenario, where: str) -> None:
     known_countries = countries()
     ids: set[str] = set()
