@@ -19,7 +19,8 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from model import RuleSet, Scenario, SchemaError, build_rules, scenario_from_data, with_background, with_oversight
+from model import (RuleSet, Scenario, SchemaError, build_rules, scenario_from_data, with_background,
+                   with_network_parameters, with_oversight)
 from model.catalogue import compose
 from model.validation import bounds, load
 
@@ -37,6 +38,8 @@ class ScenarioChoice:
     min_population: int | None = field(default=None, metadata=bounds(15_000))
     oversight: dict[str, str | None] = field(default_factory=dict)
     """Oversight regimes by national government id, replacing the scenario file's (``scenario.oversight.gov_CN=permissive``)."""
+    networks: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """Parameters of networks by id, replacing the scenario file's (``scenario.networks.iclei.fee=0.3``)."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ def prepare(cfg: DictConfig, overrides: list[str]) -> RunSetup:
     try:
         regimes = {gid: name for gid, name in settings.scenario.oversight.items() if name is not None}
         scenario = with_oversight(scenario, regimes, "config")
+        scenario = with_network_parameters(scenario, settings.scenario.networks, "config")
     except SchemaError as err:
         field_path = "scenario." + err.field
         raise SchemaError(_source_of(field_path, overrides, _config_file_of(field_path, cfg)), field_path,

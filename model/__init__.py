@@ -2,8 +2,9 @@
 
 from model.model import DiplomacyModel
 from model.rules import RuleSet, build_rules
-from model.scenario import DOMAINS, Scenario, scenario_from_data, with_background, with_oversight
+from model.scenario import (DOMAINS, Scenario, scenario_from_data, with_background, with_network_parameters,
+                            with_oversight)
 from model.validation import SchemaError
 
 __all__ = ["DiplomacyModel", "RuleSet", "build_rules", "DOMAINS", "Scenario",
-           "scenario_from_data", "with_background", "with_oversight", "SchemaError"]
+           "scenario_from_data", "with_background", "with_network_parameters", "with_oversight", "SchemaError"]

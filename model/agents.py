@@ -118,31 +118,52 @@ class NationalGovernment(Actor):
 
 
 class CityNetwork(Actor):
-    """A city network: UCLG, ICLEI, Eurocities, the Committee of the Regions.
+    """A city network: UCLG, ICLEI, Eurocities, the Committee of the Regions, C40, the Covenant of Mayors.
 
-    Each month it invites eligible cities (scope, kinds, cap) through the
-    networks rule; members gain utility with each other (β_net).
+    From its founding (``founded``) each month it takes in members through the
+    networks rule, by its admission (open or by invitation) among the
+    subnationals its entry rules admit (``eligible``: scope, kinds, minimum
+    population; below its cap); members gain utility with each other (β_net).
+    Before its founding it has no members and does nothing.
     """
 
     type_name = "network"
 
-    def __init__(self, model: DiplomacyModel, spec: NetworkSpec, index: int, column: int,
-                 eligible: np.ndarray):
+    def __init__(self, model: DiplomacyModel, spec: NetworkSpec, index: int, column: int):
         super().__init__(model, spec.id, spec.name, index)
         self.kind = "network"
         self.country = ""
         self.column = column
         self.focus = np.array([DOMAINS.index(d) for d in spec.focus], dtype=np.int64)
+        self.admission = spec.admission
+        self.member_kinds = tuple(spec.member_kinds)
+        self.min_population = spec.min_population
+        self.scope = list(spec.scope)
         self.member_cap = spec.member_cap
         self.fee = spec.fee
         self.recruitment_rate = spec.recruitment_rate
-        self.eligible = eligible
+        self.founded_step = spec.founded_step
+        self.founded = spec.founded_step <= 0
         self.members: set[int] = set()
+        self.declined: dict[int, int] = {}
+        """Month of each subnational's last refusal of an invitation (invitation admission)."""
+        self.eligible = np.empty(0, dtype=np.int64)
+        """Rows of the subnationals its entry rules admit, most populous first (``admit``)."""
+
+    def admit(self) -> None:
+        """Recompute ``eligible`` from the current scope, kinds and minimum population."""
+        self.eligible = self.model.admitted_rows(self.scope, self.member_kinds, self.min_population)
 
     def step(self) -> None:
+        if not self.founded:
+            return
         rule = self.model.rules.networks
         invitees = rule.invitees(self.model, self)
         if len(invitees):
-            for i in invitees[rule.accepts(self.model, self, invitees)]:
+            accepted = rule.accepts(self.model, self, invitees)
+            for i in invitees[accepted]:
                 if len(self.members) < self.member_cap:
                     self.model.join(int(i), self)
+            if self.admission == "invitation":
+                for i in invitees[~accepted].tolist():
+                    self.declined[i] = self.model.month

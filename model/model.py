@@ -35,7 +35,8 @@ from model.rules import RuleSet, government_oversight
 from model.rules.ties import Ties
 from model.rules.renewal import side_utilities
 from model.rules.utility import accepted_shock
-from model.scenario import DOMAINS, Scenario, capital_location, in_scope
+from model.network_events import NetworkEvents
+from model.scenario import DOMAINS, Scenario, admitted, capital_location, founding_members
 
 EARTH_RADIUS_KM = 6371.0
 MIN_GDP = 1e-6  # billion USD; keeps the economic term finite for actors without a figure
@@ -124,6 +125,7 @@ class DiplomacyModel(mesa.Model):
         self.relations_dynamics = self.rules.relations.start(self)
         self.processes = (self.experience, self.voice, self.relations_dynamics,
                           self.declarations, self.diffusion, self.coalitions)
+        self.network_events = NetworkEvents(self)  # before the timeline: a network is founded before it convenes
         self.timeline = Timeline(self, scenario.timeline, scenario.offices)
         self.ledger.start_step()  # initial agreements belong to the past, not to step 0's tally
         self.datacollector = metrics.DiplomacyCollector(metrics.model_reporters(self))
@@ -181,19 +183,19 @@ class DiplomacyModel(mesa.Model):
         for r in s.relations:
             if r.a in cidx and r.b in cidx:
                 self.relations[cidx[r.a], cidx[r.b]] = self.relations[cidx[r.b], cidx[r.a]] = r.value
-        self.networks = [CityNetwork(self, spec, n_sub + n_nat + k, k, self._eligible(spec))
-                         for k, spec in enumerate(nets)]
+        self._sub_country = np.array([x.country for x in subs], dtype=object)
+        self._sub_kind = np.array([x.kind for x in subs], dtype=object)
+        self.networks = [CityNetwork(self, spec, n_sub + n_nat + k, k) for k, spec in enumerate(nets)]
         self.network_members: list[list[int]] = [[] for _ in nets]
         self._by_index: list[Actor] = self.subnationals + self.nationals + self.networks
         self.by_id: dict[str, Actor] = {a.actor_id: a for a in self._by_index}
-        for net, spec in zip(self.networks, nets):
-            for member in spec.members:
-                self.join(self.by_id[member].index, net, record=False)
-        for x in subs:
-            for m in x.memberships:
-                net = self.by_id[m]
-                if self.by_id[x.id].index not in net.members:
-                    self.join(self.by_id[x.id].index, net, record=False)
+        self.founders = [[self.by_id[x].index for x in founding_members(spec, subs)] for spec in nets]
+        """Rows of each network's founding members (named and seeded), enrolled at its founding."""
+        for net in self.networks:
+            net.admit()
+            if net.founded:
+                for i in self.founders[net.column]:
+                    self.join(i, net, record=False)
 
     def _national_location(self, n, subs) -> tuple[float, float]:
         if n.lat is not None and n.lon is not None:
@@ -204,10 +206,11 @@ class DiplomacyModel(mesa.Model):
         own = [x for x in subs if x.country == n.country]
         return (own[0].lat, own[0].lon) if own else (0.0, 0.0)
 
-    def _eligible(self, spec) -> np.ndarray:
-        """Subnationals a network may recruit: inside its scope and of an admitted kind."""
-        return np.array([agent.index for agent in self.subnationals
-                         if in_scope(spec, agent.country, agent.kind)], dtype=np.int64)
+    def admitted_rows(self, scope, kinds, min_population: int) -> np.ndarray:
+        """Rows of the subnationals a network's entry rules admit, most populous first (ties by row)."""
+        population = self.actors.population[self.pool]
+        rows = np.flatnonzero(admitted(scope, kinds, min_population, self._sub_country, self._sub_kind, population))
+        return rows[np.argsort(-population[rows], kind="stable")].astype(np.int64)
 
     def _sign_initial(self, spec) -> None:
         """An agreement the scenario says is in force: in force at step 0, whatever the seed.
@@ -443,15 +446,26 @@ class DiplomacyModel(mesa.Model):
         a = self.actors
         return "used=" + ",".join(f"{a.signed_this_year[p]}/{a.capacity[p]:g}" for p in parties)
 
-    def join(self, i: int, network: CityNetwork, record: bool = True) -> None:
-        """Actor i becomes a member of ``network``."""
+    def join(self, i: int, network: CityNetwork, record: bool = True, month: int | None = None,
+             detail: str = "") -> None:
+        """Actor i becomes a member of ``network`` (ledger event ``joined`` in ``month``, default this one)."""
         network.members.add(i)
         self._city_ties = None
         self.network_members[network.column].append(i)
         self.actors.membership[i, network.column] = True
         if record:
-            self.ledger.record(self.month, "joined", kind="membership", parties=(i, network.index), actor=i,
-                               domain=",".join(DOMAINS[d] for d in network.focus))
+            self.ledger.record(self.month if month is None else month, "joined", kind="membership",
+                               parties=(i, network.index), actor=i,
+                               domain=",".join(DOMAINS[d] for d in network.focus), detail=detail)
+
+    def leave(self, i: int, network: CityNetwork, month: int, detail: str = "") -> None:
+        """Actor i stops being a member of ``network`` (ledger event ``left``)."""
+        network.members.discard(i)
+        self._city_ties = None
+        self.network_members[network.column].remove(i)
+        self.actors.membership[i, network.column] = False
+        self.ledger.record(month, "left", kind="membership", parties=(i, network.index), actor=i,
+                           domain=",".join(DOMAINS[d] for d in network.focus), detail=detail)
 
     def by_index(self, i: int) -> Actor:
         return self._by_index[i]

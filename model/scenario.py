@@ -17,7 +17,7 @@ import dataclasses
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 import numpy as np
 
@@ -88,8 +88,35 @@ class NationalSpec:
 
 
 @dataclass(frozen=True)
+class ScopeChangeSpec:
+    """A change of a network's entry scope or legal size at a month (an EU enlargement, Brexit).
+
+    From the start of month ``step`` the network admits the countries or
+    continents of ``add`` as well, no longer those of ``remove`` (their
+    members leave it, ledger event ``left``), and holds at most
+    ``member_cap`` members when given.
+    """
+
+    step: int = field(metadata=bounds(1))
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    member_cap: int | None = field(default=None, metadata=bounds(1))
+    note: str = ""
+    """What happened (documentation)."""
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
-    """A city network (UCLG, ICLEI, Eurocities, Committee of the Regions, ...)."""
+    """A city network (UCLG, ICLEI, Eurocities, Committee of the Regions, C40, Covenant of Mayors, ...).
+
+    Entry rules: a subnational may join when it is of an admitted kind
+    (``member_kinds``), inside the scope (``scope``: continents or countries)
+    and has at least ``min_population`` people.  How members come is the
+    ``admission`` of the network (rules/networks): ``open`` (any eligible
+    subnational may apply: each month ``recruitment_rate`` of them, drawn at
+    random, consider joining) or ``invitation`` (each month the network invites
+    the ``recruitment_rate`` most populous eligible non-members).
+    """
 
     id: str
     name: str
@@ -97,20 +124,32 @@ class NetworkSpec:
     seat: str
     """Actor id of the seat city."""
     scope: list[str] = field(default_factory=list)
-    """Continent codes (EU, AS, ...) or ISO-2 countries; empty = global."""
+    """Continent codes (EU, AS, ...) or ISO-2 countries a member must be in; empty = global."""
     member_kinds: list[Literal["city", "region"]] = field(default_factory=lambda: ["city", "region"])
+    min_population: int = field(default=0, metadata=bounds(0))
+    """Smallest population a member may have (C40: large cities)."""
+    admission: Literal["open", "invitation"] = "open"
     member_cap: int = field(default=100000, metadata=bounds(1))
     fee: float = field(default=0.2, metadata=bounds(0))
-    recruitment_rate: int = field(default=5, metadata=bounds(0))
-    """Invitations sent per step."""
+    recruitment_rate: float = field(default=5.0, metadata=bounds(0))
+    """Invitations (or applications of an open network) a month; a fractional part is a chance of one more."""
+    founded_step: int = 0
+    """Month it is founded (1 = January of start_year); 0 or less: founded before the run starts.
+    Before its founding a network has no members and recruits nobody."""
     members: list[str] = field(default_factory=list)
-    """Actor ids of the initial named members."""
+    """Actor ids of the named founding (or initial) members."""
     reported_members: int = field(default=0, metadata=bounds(0))
-    """The membership figure the source reports (documentation; not used by rules)."""
-    seed_largest: int = field(default=0, metadata=bounds(0))
-    """At the start, also enrol this many of the most populous eligible cities (background
-    included) whose mean interest in the focus domains is at least ``seed_min_interest``."""
+    """The membership the source reports at the network's start (its founding, or the run's start if
+    founded before): the network starts with this many members, its named ones first and then
+    eligible subnationals taken by the seeding rule (``seed_largest``, ``seed_min_interest``).
+    0 = its named members only."""
+    seed_largest: int | None = field(default=None, metadata=bounds(0))
+    """How many members the seeding rule adds to the named ones at the start: the most populous
+    eligible subnationals (background included) whose mean interest in the focus domains is at least
+    ``seed_min_interest``; unset = as many as bring the network to ``reported_members``."""
     seed_min_interest: float = field(default=0.0, metadata=bounds(0, 1))
+    scope_changes: list[ScopeChangeSpec] = field(default_factory=list)
+    """Changes of scope and legal size during the run (the Committee of the Regions' enlargements)."""
     assumed: list[str] = field(default_factory=list)
 
 
@@ -167,6 +206,9 @@ class BackgroundSpec:
 
     enabled: bool = False
     min_population: int = field(default=500_000, metadata=bounds(15_000))
+    min_population_by_continent: dict[str, int] = field(default_factory=dict, metadata=bounds(15_000))
+    """Thresholds of their own for some continents, e.g. ``{EU: 15000}``: Europe's towns for the
+    Covenant of Mayors, larger cities elsewhere; a continent not listed takes ``min_population``."""
     countries: list[str] = field(default_factory=list)
     """Restrict to these ISO-2 countries; empty = the whole world."""
     gdp_per_capita: float = field(default=15_000.0, metadata=bounds(0))
@@ -336,6 +378,8 @@ def city_table() -> dict[str, np.ndarray]:
         "population": np.array([c["population"] for c in cities], dtype=np.int64),
         "lat": np.array([c["latitude"] for c in cities], dtype=float),
         "lon": np.array([c["longitude"] for c in cities], dtype=float),
+        "continent": np.array([continent_of(c["countrycode"]) if c["countrycode"] in countries() else ""
+                               for c in cities], dtype=object),
     }
 
 
@@ -403,6 +447,37 @@ def with_oversight(s: Scenario, regimes: dict[str, str], where: str) -> Scenario
     return dataclasses.replace(s, nationals=nationals)
 
 
+NETWORK_PARAMETERS = ("recruitment_rate", "fee")
+"""Fields of a network a run may set without editing the file (``scenario.networks.<id>.<field>``):
+the ones calibration fits, which act during the run and not on the seeding of the start."""
+
+
+def with_network_parameters(s: Scenario, values: dict[str, dict[str, Any]], where: str) -> Scenario:
+    """``s`` with some networks' ``NETWORK_PARAMETERS`` replaced: {network id: {field: value}}.
+
+    A value of None keeps the file's.  Unknown networks or fields, and values
+    outside a field's range, raise SchemaError naming ``<id>.<field>``.
+    """
+    by_id = {n.id: n for n in s.networks}
+    replaced = dict(by_id)
+    for nid, fields in values.items():
+        if nid not in by_id:
+            raise SchemaError(where, f"networks.{nid}", nid, "ids of networks in the scenario: " + ", ".join(by_id))
+        if not isinstance(fields, dict):
+            raise SchemaError(where, f"networks.{nid}", fields, "a mapping of " + ", ".join(NETWORK_PARAMETERS))
+        given = {k: v for k, v in fields.items() if v is not None}
+        for name in given:
+            if name not in NETWORK_PARAMETERS:
+                raise SchemaError(where, f"networks.{nid}.{name}", name, "fields " + ", ".join(NETWORK_PARAMETERS))
+        if given:
+            data = {**dataclasses.asdict(by_id[nid]), **given}
+            try:
+                replaced[nid] = load(NetworkSpec, data, where)
+            except SchemaError as err:
+                raise SchemaError(where, f"networks.{nid}.{err.field}", err.value, err.allowed) from None
+    return dataclasses.replace(s, networks=[replaced[n.id] for n in s.networks])
+
+
 def _check_references(s: Scenario, where: str) -> None:
     known_countries = countries()
     ids: set[str] = set()
@@ -445,9 +520,27 @@ def _check_references(s: Scenario, where: str) -> None:
         for m in net.members:
             if m not in sub_ids:
                 raise SchemaError(where, f"networks[{i}].members", m, "ids of subnationals in this file")
-        for code in net.scope:
+        scope_codes = [(f"networks[{i}].scope", code) for code in net.scope]
+        scope, last = list(net.scope), 0
+        for k, change in enumerate(net.scope_changes):
+            path = f"networks[{i}].scope_changes[{k}]"
+            if change.step <= max(last, net.founded_step):
+                raise SchemaError(where, path + ".step", change.step,
+                                  f"a month after the founding ({net.founded_step}) and after the previous change")
+            last = change.step
+            if change.add and not scope:
+                raise SchemaError(where, path + ".add", change.add,
+                                  "nothing: the network's scope is global (empty) at that month")
+            scope_codes += [(path + ".add", code) for code in change.add]
+            for code in change.remove:
+                if code not in scope:
+                    raise SchemaError(where, path + ".remove", code,
+                                      "codes of the network's scope at that month: " + ", ".join(scope))
+            scope = [code for code in scope if code not in change.remove] + \
+                [code for code in change.add if code not in scope]
+        for path, code in scope_codes:
             if code not in CONTINENTS and code not in known_countries:
-                raise SchemaError(where, f"networks[{i}].scope", code,
+                raise SchemaError(where, path, code,
                                   "continent codes " + ", ".join(CONTINENTS) + " or ISO-2 country codes")
     actor_ids = sub_ids | {n.id for n in s.nationals}
     agreement_ids: set[str] = set()
@@ -487,6 +580,10 @@ def _check_references(s: Scenario, where: str) -> None:
     for code in s.background.countries:
         if code not in known_countries:
             raise SchemaError(where, "background.countries", code, "ISO-2 country codes")
+    for code in s.background.min_population_by_continent:
+        if code not in CONTINENTS:
+            raise SchemaError(where, "background.min_population_by_continent", code,
+                              "continent codes " + ", ".join(CONTINENTS))
 
 
 def _check_timeline(s: Scenario, where: str) -> None:
@@ -504,10 +601,15 @@ def _check_timeline(s: Scenario, where: str) -> None:
         check(f"timeline.mega_events[{i}].actor", ev.actor, sub_ids, "subnationals")
     for i, ev in enumerate(t.stance_changes):
         check(f"timeline.stance_changes[{i}].actor", ev.actor, national_ids, "national governments")
+    founded = {n.id: n.founded_step for n in s.networks}
     for i, ev in enumerate(t.declarations):
         check(f"timeline.declarations[{i}].convenor", ev.convenor, sub_ids + network_ids, "subnationals or networks")
         for net in ev.networks:
             check(f"timeline.declarations[{i}].networks", net, network_ids, "networks")
+        for net in [ev.convenor, *ev.networks]:
+            if founded.get(net, 0) > ev.step:
+                raise SchemaError(where, f"timeline.declarations[{i}].step", ev.step,
+                                  f"a month from the founding of network {net} (month {founded[net]}) on")
     for group, specs in (("milestones", t.milestones), ("history", t.history)):
         for i, spec in enumerate(specs):
             if spec.actor:
@@ -548,24 +650,55 @@ def with_background(s: Scenario, min_population: int | None = None) -> Scenario:
     return dataclasses.replace(s, subnationals=subnationals, nationals=nationals, networks=networks)
 
 
-def in_scope(network: NetworkSpec, country: str, kind: str) -> bool:
-    """Whether a subnational of this country and kind may join ``network``."""
-    if kind not in network.member_kinds:
-        return False
-    return not network.scope or country in network.scope or continent_of(country) in network.scope
+def admitted(scope: Iterable[str], kinds: Iterable[str], min_population: int, country: np.ndarray,
+             kind: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Which subnationals (given as arrays of ISO-2 country, kind and population) a network's entry
+    rules admit: inside ``scope`` (continent codes or countries; empty = global), of an admitted kind
+    and with at least ``min_population`` people."""
+    scope = set(scope)
+    ok = np.isin(kind, list(kinds)) & (population >= min_population)
+    if scope:
+        inside = {code for code in set(country.tolist()) if code in scope or continent_of(code) in scope}
+        ok &= np.isin(country, list(inside))
+    return ok
+
+
+def founding_members(network: NetworkSpec, subnationals: list[SubnationalSpec]) -> list[str]:
+    """Ids of the network's named members: its ``members`` and the subnationals that list it."""
+    named = list(network.members)
+    named += [x.id for x in subnationals if network.id in x.memberships and x.id not in network.members]
+    return named
 
 
 def _seed_members(network: NetworkSpec, subnationals: list[SubnationalSpec]) -> NetworkSpec:
-    """Enrol the ``seed_largest`` most populous eligible cities that care enough about the focus."""
-    if network.seed_largest == 0:
+    """The network with the members the seeding rule adds at its start.
+
+    Rule (documented in docs/ODD.md, "Networks: founding, entry, initial
+    size"): after the named members, the most populous subnationals its entry
+    rules admit whose mean interest in its focus domains is at least
+    ``seed_min_interest``, ties broken by id, up to ``seed_largest`` of them
+    (unset: up to ``reported_members`` in all), within ``member_cap``.
+    Largest first follows the networks' own accounts of who joins first: the
+    capitals and metropolises (C40's founding "megacities"; UCLG's and
+    Eurocities' large-city membership; Kern & Bulkeley 2009, JCMS 47(2) on the
+    over-representation of large cities in transnational municipal networks).
+    """
+    named = founding_members(network, subnationals)
+    wanted = network.seed_largest if network.seed_largest is not None else network.reported_members - len(named)
+    room = min(max(0, wanted), network.member_cap - len(named))
+    if room <= 0:
         return network
-    members = set(network.members)
-    eligible = [x for x in subnationals if x.id not in members and in_scope(network, x.country, x.kind)
-                and sum(x.interests.get(d, 0.0) for d in network.focus) / len(network.focus)
-                >= network.seed_min_interest]
-    eligible.sort(key=lambda x: (-x.population, x.id))
-    room = network.member_cap - len(members)
-    chosen = [x.id for x in eligible[:max(0, min(network.seed_largest, room))]]
+    taken = set(named)
+    population = np.array([x.population for x in subnationals], dtype=np.int64)
+    ok = admitted(network.scope, network.member_kinds, network.min_population,
+                  np.array([x.country for x in subnationals], dtype=object),
+                  np.array([x.kind for x in subnationals], dtype=object), population)
+    focus = [d for d in network.focus]
+    candidates = [k for k in np.flatnonzero(ok).tolist() if subnationals[k].id not in taken
+                  and sum(subnationals[k].interests.get(d, 0.0) for d in focus) / len(focus)
+                  >= network.seed_min_interest]
+    candidates.sort(key=lambda k: (-population[k], subnationals[k].id))
+    chosen = [subnationals[k].id for k in candidates[:room]]
     return dataclasses.replace(network, members=list(network.members) + chosen)
 
 
@@ -582,7 +715,10 @@ def _background_cities(s: Scenario, min_population: int) -> list[SubnationalSpec
     prior = np.array([0.2 if d in ("security", "defence") else 1.0 for d in DOMAINS])
     interests = rng.dirichlet(prior * bg.interest_concentration, size=len(t["geonameid"]))
     interests = interests / interests.max(axis=1, keepdims=True)  # strongest interest = 1
-    keep = t["population"] >= min_population
+    threshold = np.full(len(t["population"]), min_population, dtype=np.int64)
+    for code, value in bg.min_population_by_continent.items():
+        threshold[t["continent"] == code] = value
+    keep = t["population"] >= threshold
     if bg.countries:
         keep &= np.isin(t["country"], list(bg.countries))
     named_ids = {x.geonameid for x in s.subnationals if x.geonameid is not None}
