@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from model.model import DiplomacyModel
 
 
+SPENT = 1e-9
+"""A private actor's budget below this (million euros: a thousandth of a euro) is spent."""
+
+
 def _column(name: str, doc: str) -> property:
     def get(self):
         return self.model.actors.__dict__[name][self.index].item()
@@ -183,6 +187,8 @@ class PrivateActor(Actor):
         """Take up to ``amount`` from the budget for ``activity``; return what was paid."""
         paid = min(amount, self.budget)
         self.budget -= paid
+        if self.budget < SPENT:  # rounding dust of repeated payments
+            paid, self.budget = paid + self.budget, 0.0
         self.spent[activity] += paid
         return paid
 
