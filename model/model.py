@@ -9,7 +9,8 @@ partner choice, logit utility with diminishing returns (the partner may
 decline), the oversight regime of each subnational side's own government
 (veto, or contested signature by an assertive actor), and signing.  Then
 the collective processes (declarations, diffusion, coalitions) and the
-feedbacks (experience, collective voice, national relations) move, and the
+feedbacks (experience, collective voice, national relations) and the private
+actors (firms and lobbies: co-funding, lobbying, carrying practices) move, and the
 DataCollector records the state.  Capacity (agreements a year) is a ceiling:
 what an actor signs emerges from what it is worth.  See DESIGN.md §2–§4.
 

@@ -7,7 +7,10 @@ least the rule's ``min_interest``, plus its origin (assumption: a city that
 cares little about water never adopts a water practice).  Each month, after
 the origins of practices starting that month have adopted, every non-adopter
 i in the market adopts with the rule's probability P_i, one independent draw
-each from the ``diffusion`` stream.  Two rules:
+each from the ``diffusion`` stream.  A practice spreads from the month it is
+first adopted: by its origin at its ``step``, or earlier by the home of a
+private actor's campaign (``rules/lobbying``); private actors also carry
+practices to their home's partners (``rules/transfer``).  Two rules:
 
 ``cascade`` (the default; Goldenberg, Libai & Muller 2001) — word of mouth
 along ties: innovation p and an independent chance q through each adopting
