@@ -39,7 +39,7 @@ def agents_table(model) -> pd.DataFrame:
         if e.event in ("signed", "contested") and e.step > 0:
             signed[list(e.parties)] += 1
     rows = []
-    for agent in model.subnationals + model.nationals + model.networks:
+    for agent in model.subnationals + model.nationals + model.networks + model.private_actors:
         i = agent.index
         row = {
             "actor_id": agent.actor_id, "name": agent.name, "type": agent.type_name, "kind": agent.kind,
@@ -53,6 +53,7 @@ def agents_table(model) -> pd.DataFrame:
             "stance": float(agent.stance) if agent.type_name == "national" else float("nan"),
             "memberships": [model.networks[m].actor_id for m in model.memberships_of(i)],
             "members": len(agent.members) if agent.type_name == "network" else 0,
+            "budget": float(agent.budget) if agent.type_name == "private" else float("nan"),
         }
         row.update({f"agreements_{d}": int(a.by_domain[i, k]) for k, d in enumerate(DOMAINS)})
         rows.append(row)
@@ -60,7 +61,7 @@ def agents_table(model) -> pd.DataFrame:
 
 
 def agreements_table(model) -> pd.DataFrame:
-    ids = [agent.actor_id for agent in model.subnationals + model.nationals + model.networks]
+    ids = [agent.actor_id for agent in model.subnationals + model.nationals + model.networks + model.private_actors]
     records = [{
         "step": e.step, "event": e.event, "agreement_id": e.agreement_id, "kind": e.kind,
         "domain": e.domain, "parties": [ids[p] for p in e.parties],

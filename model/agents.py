@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from model.scenario import DOMAINS, NationalSpec, NetworkSpec, SubnationalSpec
+from model.scenario import DOMAINS, NationalSpec, NetworkSpec, PrivateSpec, SubnationalSpec
 
 if TYPE_CHECKING:
     from model.model import DiplomacyModel
+
+
+SPENT = 1e-9
+"""A private actor's budget below this (million euros: a thousandth of a euro) is spent."""
 
 
 def _column(name: str, doc: str) -> property:
@@ -167,3 +171,52 @@ class CityNetwork(Actor):
             if self.admission == "invitation":
                 for i in invitees[~accepted].tolist():
                     self.declined[i] = self.model.month
+
+
+class PrivateActor(Actor):
+    """A firm or a business lobby doing paradiplomacy from its home city: London First, Cisco.
+
+    Each month its budget receives income/12; then it pays for the
+    agreements of its sectors its home signed this month (``rules/cofunding``),
+    lobbies its home government and runs its campaigns (``rules/lobbying``)
+    and carries its practices to its home's partners (``rules/transfer``).
+    It is never a party to an agreement; its row in the actor table sits at
+    its home's coordinates.
+    """
+
+    type_name = "private"
+
+    def __init__(self, model: DiplomacyModel, spec: PrivateSpec, index: int, home: SubnationalGovernment):
+        super().__init__(model, spec.id, spec.name, index)
+        self.kind = spec.kind
+        self.country = home.country
+        self.home = home.index
+        self.sectors = np.array([DOMAINS.index(d) for d in spec.sectors], dtype=np.int64)
+        self.budget = spec.budget
+        """Million euros left."""
+        self.income = spec.income
+        self.lobbying_spend = spec.lobbying_spend
+        self.cofunding_per_agreement = spec.cofunding_per_agreement
+        self.practices = list(spec.practices)
+        self.campaigns = list(spec.campaigns)
+        self.spent = {"lobbying": 0.0, "campaigns": 0.0, "cofunding": 0.0}
+        """Million euros spent so far, by activity."""
+        self.capacity_added = 0.0
+        """Agreements a year its lobbying adds to its home's capacity this month."""
+
+    def pay(self, amount: float, activity: str) -> float:
+        """Take up to ``amount`` from the budget for ``activity``; return what was paid."""
+        paid = min(amount, self.budget)
+        self.budget -= paid
+        if self.budget < SPENT:  # rounding dust of repeated payments
+            paid, self.budget = paid + self.budget, 0.0
+        self.spent[activity] += paid
+        return paid
+
+    def step(self) -> None:
+        """One month: income, then co-funding this month's agreements, lobbying and carrying practices."""
+        m = self.model
+        self.budget += self.income / 12.0
+        m.rules.cofunding.pay(m, self, m.private.signed_this_month)
+        m.rules.lobbying.lobby(m, self)
+        m.rules.transfer.carry(m, self)

@@ -53,7 +53,7 @@ from mesa.visualization.utils import update_counter
 from experiments.config import PROJECT_ROOT, ScenarioChoice, load_scenario, read_yaml
 from experiments.plots import DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOUR
 from model import DiplomacyModel, RuleSet, Scenario, build_rules, with_oversight
-from model.agents import CityNetwork, NationalGovernment, SubnationalGovernment
+from model.agents import CityNetwork, NationalGovernment, PrivateActor, SubnationalGovernment
 from model.rules import REGISTRIES
 from model.scenario import DOMAINS, is_background
 from model.validation import load
@@ -475,7 +475,7 @@ class ActorReport:
 def actor_choices(model: DiplomacyModel) -> dict[str, int]:
     """Actor labels for the picker ('Barcelona (ES)'), in scenario order, with their indices."""
     labels: dict[str, int] = {}
-    for agent in model.subnationals + model.nationals + model.networks:
+    for agent in model.subnationals + model.nationals + model.networks + model.private_actors:
         label = f"{agent.name} ({agent.country})" if agent.country else agent.name
         labels[label if label not in labels else f"{label} [{agent.actor_id}]"] = agent.index
     return labels
@@ -512,6 +512,10 @@ def _facts(model: DiplomacyModel, index: int) -> list[str]:
     if isinstance(agent, CityNetwork):
         focus = ", ".join(DOMAINS[d] for d in agent.focus)
         return ["city network", f"{len(agent.members)} members", f"focus: {focus}"]
+    if isinstance(agent, PrivateActor):
+        sectors = ", ".join(DOMAINS[d] for d in agent.sectors)
+        return [f"{agent.kind} of {_name(model, agent.home)}", f"sectors: {sectors}",
+                f"budget left: {agent.budget:.3g} million euros"]
     facts = [f"{agent.kind} in {agent.country}", f"{agent.population:,} people"]
     if isinstance(agent, SubnationalGovernment):
         names = [net.name for net in model.networks if index in net.members]

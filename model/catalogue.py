@@ -33,7 +33,9 @@ A scenario file may list its actors inline (``subnationals:``, ``nationals:``
   profile, an agreement in force, a stance), as the catalogue's comments say;
   an event with a window that straddles the start begins at step 1 with the
   months left; a practice introduced before the start is in circulation from
-  step 0;
+  step 0 (``introduced: null``: only a private actor's campaign introduces
+  it); a private actor's campaign dated before the start runs in month 1 (it
+  is under way);
 - inline sections of the scenario are appended after the included entries.
 
 Nothing here reads files: ``experiments`` parses both YAML files.
@@ -47,8 +49,8 @@ from typing import Any
 
 from model.validation import SchemaError
 
-SECTIONS: tuple[str, ...] = ("subnationals", "nationals", "networks", "agreements", "offices", "practices",
-                              "events")
+SECTIONS: tuple[str, ...] = ("subnationals", "nationals", "networks", "private_actors", "agreements", "offices",
+                              "practices", "events")
 """Catalogue sections a scenario can include, in the order they are composed."""
 
 DATED_FIELDS: dict[str, dict[str, str]] = {"agreements": {"signed": "signed_step"},
@@ -123,13 +125,19 @@ def compose(data: Any, catalogue: Any, where: str, catalogue_where: str) -> Any:
                     item[name] = copy.deepcopy(value)
             for date_field, step_field in DATED_FIELDS.get(section, {}).items():
                 if date_field in item:
-                    item[step_field] = step_of(item.pop(date_field), start_year, catalogue_where,
-                                               f"{section}.{item['id']}.{date_field}")
+                    date = item.pop(date_field)
+                    item[step_field] = None if date is None else step_of(
+                        date, start_year, catalogue_where, f"{section}.{item['id']}.{date_field}")
+            for k, campaign in enumerate(item.get("campaigns") or [] if section == "private_actors" else []):
+                if isinstance(campaign, dict) and "date" in campaign:  # a campaign under way at the start runs in month 1
+                    campaign["step"] = max(1, step_of(campaign.pop("date"), start_year, catalogue_where,
+                                                      f"{section}.{item['id']}.campaigns[{k}].date"))
     out = {k: v for k, v in data.items() if k not in ("include", "changes")}
     for section in SECTIONS[:-1]:
         out[section] = chosen.get(section, []) + list(data.get(section) or [])
     for practice in chosen.get("practices", []):
-        practice["step"] = max(0, practice.get("step", 0))
+        if practice.get("step") is not None:
+            practice["step"] = max(0, practice["step"])
     if chosen.get("events"):
         out["timeline"] = _timeline(chosen["events"], data.get("timeline"), where)
     _keep_present_memberships(out)

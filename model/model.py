@@ -9,7 +9,8 @@ partner choice, logit utility with diminishing returns (the partner may
 decline), the oversight regime of each subnational side's own government
 (veto, or contested signature by an assertive actor), and signing.  Then
 the collective processes (declarations, diffusion, coalitions) and the
-feedbacks (experience, collective voice, national relations) move, and the
+feedbacks (experience, collective voice, national relations) and the private
+actors (firms and lobbies: co-funding, lobbying, carrying practices) move, and the
 DataCollector records the state.  Capacity (agreements a year) is a ceiling:
 what an actor signs emerges from what it is worth.  See DESIGN.md §2–§4.
 
@@ -28,10 +29,11 @@ import mesa
 import numpy as np
 
 from model import metrics
-from model.agents import Actor, CityNetwork, NationalGovernment, SubnationalGovernment
+from model.agents import Actor, CityNetwork, NationalGovernment, PrivateActor, SubnationalGovernment
 from model.agreements import Agreement, Ledger
 from model.events import Timeline
 from model.rules import RuleSet, government_oversight
+from model.rules.private import PrivateSector
 from model.rules.ties import Ties
 from model.rules.renewal import side_utilities
 from model.rules.utility import accepted_shock
@@ -44,7 +46,7 @@ MIN_GDP = 1e-6  # billion USD; keeps the economic term finite for actors without
 
 @dataclass
 class ActorTable:
-    """Numeric state of all actors, one row each (subnationals, then nationals, then networks)."""
+    """Numeric state of all actors, one row each (subnationals, then nationals, networks, private actors)."""
 
     country: np.ndarray       # index into model.countries; -1 for networks
     population: np.ndarray
@@ -101,6 +103,8 @@ class DiplomacyModel(mesa.Model):
         """The partner rule's sampling table for the current step (``rules.partner.prepare``)."""
         self._domain_cdf: np.ndarray | None = None
         self._city_ties: Ties | None = None
+        self.cofunding: np.ndarray | None = None
+        """(actors, domains): utility private co-funders add to agreements of each home and domain (rules/cofunding)."""
         self.active_by_domain: Counter = Counter()
         self.active_by_kind: Counter = Counter()
         self._active_with_subnational = 0
@@ -123,7 +127,8 @@ class DiplomacyModel(mesa.Model):
         self.diffusion = self.rules.diffusion.start(self)
         self.voice = self.rules.voice.start(self)
         self.relations_dynamics = self.rules.relations.start(self)
-        self.processes = (self.experience, self.voice, self.relations_dynamics,
+        self.private = PrivateSector(self)
+        self.processes = (self.experience, self.voice, self.relations_dynamics, self.private,
                           self.declarations, self.diffusion, self.coalitions)
         self.network_events = NetworkEvents(self)  # before the timeline: a network is founded before it convenes
         self.timeline = Timeline(self, scenario.timeline, scenario.offices)
@@ -134,7 +139,7 @@ class DiplomacyModel(mesa.Model):
     # ------------------------------------------------------------------ set-up
 
     def _build(self, s: Scenario) -> None:
-        subs, nats, nets = s.subnationals, s.nationals, s.networks
+        subs, nats, nets, privs = s.subnationals, s.nationals, s.networks, s.private_actors
         self.countries = sorted({x.country for x in subs} | {n.country for n in nats})
         cidx = self._country_index = {c: k for k, c in enumerate(self.countries)}
         missing = sorted({x.country for x in subs} - {n.country for n in nats})
@@ -143,17 +148,20 @@ class DiplomacyModel(mesa.Model):
         bg = s.background
         nat_coords = [self._national_location(n, subs) for n in nats]
         seat_of = {x.id: x for x in subs}
-        n_sub, n_nat, n_net = len(subs), len(nats), len(nets)
+        row_of = {x.id: i for i, x in enumerate(subs)}
+        n_sub, n_nat, n_net, n_priv = len(subs), len(nats), len(nets), len(privs)
+        n = n_sub + n_nat + n_net + n_priv
 
         def col(sub_values, nat_values, net_value, dtype=float):
-            return np.array(list(sub_values) + list(nat_values) + [net_value] * n_net, dtype=dtype)
+            """A column: subnationals', nationals', then ``net_value`` for networks and private actors."""
+            return np.array(list(sub_values) + list(nat_values) + [net_value] * (n_net + n_priv), dtype=dtype)
 
         population = col((x.population for x in subs), (n.population for n in nats), 0, np.int64)
         gdp = col((x.gdp or x.population * bg.gdp_per_capita / 1e9 for x in subs),
                   (n.gdp or n.population * bg.gdp_per_capita / 1e9 for n in nats), 0.0)
         capacity = col((x.capacity or bg.capacity_per_sqrt_million * np.sqrt(x.population / 1e6)
                         for x in subs), (n.treaties_per_year for n in nats), 0.0)
-        interests = np.zeros((n_sub + n_nat + n_net, len(DOMAINS)))
+        interests = np.zeros((n, len(DOMAINS)))
         for row, weights in enumerate([x.interests for x in subs] + [n.agenda for n in nats]):
             for d, w in weights.items():
                 interests[row, DOMAINS.index(d)] = w
@@ -162,15 +170,15 @@ class DiplomacyModel(mesa.Model):
             population=population,
             gdp=np.maximum(gdp, MIN_GDP),
             lat=np.array([x.lat for x in subs] + [c[0] for c in nat_coords]
-                         + [seat_of[n.seat].lat for n in nets]),
+                         + [seat_of[n.seat].lat for n in nets] + [seat_of[p.home].lat for p in privs]),
             lon=np.array([x.lon for x in subs] + [c[1] for c in nat_coords]
-                         + [seat_of[n.seat].lon for n in nets]),
+                         + [seat_of[n.seat].lon for n in nets] + [seat_of[p.home].lon for p in privs]),
             autonomy=col((x.autonomy for x in subs), (1.0 for _ in nats), 0.0),
             assertiveness=col((x.assertiveness for x in subs), (0.0 for _ in nats), 0.0),
             capacity=capacity,
             profile=col((x.profile for x in subs), (n.profile for n in nats), 0.0),
             interests=interests,
-            membership=np.zeros((n_sub + n_nat + n_net, n_net), dtype=bool),
+            membership=np.zeros((n, n_net), dtype=bool),
         )
         self.subnationals = [SubnationalGovernment(self, x, i) for i, x in enumerate(subs)]
         self.nationals = [NationalGovernment(self, n, n_sub + k, government_oversight(n, self.rules.oversight))
@@ -187,7 +195,10 @@ class DiplomacyModel(mesa.Model):
         self._sub_kind = np.array([x.kind for x in subs], dtype=object)
         self.networks = [CityNetwork(self, spec, n_sub + n_nat + k, k) for k, spec in enumerate(nets)]
         self.network_members: list[list[int]] = [[] for _ in nets]
-        self._by_index: list[Actor] = self.subnationals + self.nationals + self.networks
+        first = n_sub + n_nat + n_net
+        self.private_actors = [PrivateActor(self, p, first + k, self.subnationals[row_of[p.home]])
+                               for k, p in enumerate(privs)]
+        self._by_index: list[Actor] = self.subnationals + self.nationals + self.networks + self.private_actors
         self.by_id: dict[str, Actor] = {a.actor_id: a for a in self._by_index}
         self.founders = [[self.by_id[x].index for x in founding_members(spec, subs)] for spec in nets]
         """Rows of each network's founding members (named and seeded), enrolled at its founding."""

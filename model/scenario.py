@@ -330,8 +330,48 @@ class PracticeSpec:
     q: float = field(default=0.05, metadata=bounds(0, 1))
     """Imitation: under ``cascade``, the monthly probability of adopting through each adopting tie;
     under ``bass``, the coefficient of the adopted share N/m of the market."""
-    step: int = field(default=0, metadata=bounds(0))
-    """Month the origin adopts it (0 = before the run starts)."""
+    step: int | None = field(default=0, metadata=bounds(0))
+    """Month the origin adopts it (0 = before the run starts); None = only a campaign introduces it
+    (rules/lobbying: London First's ``.london`` domain)."""
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """A private actor's public campaign: at month ``step`` it pays ``cost`` and its home city adopts ``practice``
+    (London First's ``.london`` internet domain)."""
+
+    name: str
+    practice: str
+    """Id of a practice of this file (``practices``)."""
+    step: int = field(metadata=bounds(1))
+    cost: float = field(default=0.0, metadata=bounds(0))
+    """Million euros taken from the actor's budget; the campaign is not run if the budget is short."""
+
+
+@dataclass(frozen=True)
+class PrivateSpec:
+    """A firm or a business lobby doing paradiplomacy from its home city (London First, Cisco)."""
+
+    id: str
+    name: str
+    kind: Literal["firm", "lobby"]
+    home: str
+    """Id of its home subnational (the government it lobbies, whose agreements it co-funds)."""
+    sectors: list[str] = field(metadata=DOMAIN_CHOICES)
+    """Domains it works in: it lobbies for, co-funds and carries practices in these only."""
+    budget: float = field(default=0.0, metadata=bounds(0))
+    """Million euros at the start."""
+    income: float = field(default=0.0, metadata=bounds(0))
+    """Million euros a year added to the budget (members' fees, a firm's yearly allocation)."""
+    lobbying_spend: float = field(default=0.0, metadata=bounds(0))
+    """Million euros a year it spends lobbying its home government (0 = it does not lobby)."""
+    cofunding_per_agreement: float = field(default=0.0, metadata=bounds(0))
+    """Million euros it puts into each agreement in its sectors its home signs (0 = it co-funds none)."""
+    practices: list[str] = field(default_factory=list)
+    """Ids of practices (``practices``) it carries to its home's partners; each in one of its sectors."""
+    campaigns: list[CampaignSpec] = field(default_factory=list)
+    assumed: list[str] = field(default_factory=list)
+    """Names of the fields whose values are modelling assumptions, not sourced figures."""
 
 
 @dataclass(frozen=True)
@@ -351,6 +391,7 @@ class Scenario:
     background: BackgroundSpec = field(default_factory=BackgroundSpec)
     timeline: TimelineSpec = field(default_factory=TimelineSpec)
     practices: list[PracticeSpec] = field(default_factory=list)
+    private_actors: list[PrivateSpec] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- data
@@ -401,6 +442,7 @@ def scenario_from_data(data: Any, where: str) -> Scenario:
     _check_references(scenario, where)
     _check_timeline(scenario, where)
     _check_oversight(scenario, where)
+    _check_private(scenario, where)
     return scenario
 
 
@@ -482,7 +524,7 @@ def _check_references(s: Scenario, where: str) -> None:
     known_countries = countries()
     ids: set[str] = set()
     for group, specs in (("subnationals", s.subnationals), ("nationals", s.nationals),
-                         ("networks", s.networks)):
+                         ("networks", s.networks), ("private_actors", s.private_actors)):
         for i, spec in enumerate(specs):
             if spec.id in ids:
                 raise SchemaError(where, f"{group}[{i}].id", spec.id, "an id not used by another actor")
@@ -622,6 +664,29 @@ def _check_timeline(s: Scenario, where: str) -> None:
             if spec.id in seen:
                 raise SchemaError(where, f"{group}[{i}].id", spec.id, f"an id not used by another entry of {group}")
             seen.add(spec.id)
+
+
+def _check_private(s: Scenario, where: str) -> None:
+    """Private actors live in a subnational of this file and carry and campaign for practices of this file."""
+    sub_ids = [x.id for x in s.subnationals]
+    practices = {p.id: p for p in s.practices}
+    known = ", ".join(practices) or "(none)"
+    for i, actor in enumerate(s.private_actors):
+        if actor.home not in sub_ids:
+            raise SchemaError(where, f"private_actors[{i}].home", actor.home,
+                              "ids of subnationals in this file: " + ", ".join(sub_ids))
+        for k, practice in enumerate(actor.practices):
+            if practice not in practices:
+                raise SchemaError(where, f"private_actors[{i}].practices[{k}]", practice,
+                                  "ids of practices in this file: " + known)
+            if practices[practice].domain not in actor.sectors:
+                raise SchemaError(where, f"private_actors[{i}].practices[{k}]", practice,
+                                  "practices in the actor's sectors " + ", ".join(actor.sectors)
+                                  + f" (this one is in {practices[practice].domain})")
+        for k, campaign in enumerate(actor.campaigns):
+            if campaign.practice not in practices:
+                raise SchemaError(where, f"private_actors[{i}].campaigns[{k}].practice", campaign.practice,
+                                  "ids of practices in this file: " + known)
 
 
 # ----------------------------------------------------------------------- background

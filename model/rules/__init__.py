@@ -18,6 +18,8 @@ from model.rules.expiry import EXPIRY_RULES, GeometricTerm
 from model.rules.networks import NETWORK_RULES, InterestRecruitment
 from model.rules.oversight import OVERSIGHT_RULES, SupervisoryOversight
 from model.rules.partner import PARTNER_RULES, GravityPartner
+from model.rules.private import (COFUNDING_RULES, LOBBYING_RULES, TRANSFER_RULES, HomeLobbying, PartnerAdoption,
+                                 SectorCofunding)
 from model.rules.relations import RELATIONS_RULES, CooperationRelations
 from model.rules.renewal import RENEWAL_RULES, RenewOnMerits
 from model.rules.utility import UTILITY_RULES, MutualConsentUtility
@@ -27,7 +29,8 @@ from model.validation import SchemaError
 REGISTRIES = {r.group: r for r in (PARTNER_RULES, UTILITY_RULES, OVERSIGHT_RULES,
                                    NETWORK_RULES, EXPIRY_RULES, COALITION_RULES,
                                    DECLARATION_RULES, DIFFUSION_RULES, RENEWAL_RULES,
-                                   EXPERIENCE_RULES, VOICE_RULES, RELATIONS_RULES)}
+                                   EXPERIENCE_RULES, VOICE_RULES, RELATIONS_RULES,
+                                   LOBBYING_RULES, COFUNDING_RULES, TRANSFER_RULES)}
 
 
 @dataclass
@@ -52,6 +55,9 @@ class RuleSet:
     experience: Any = field(default_factory=TrustAndStanding)
     voice: Any = field(default_factory=CollectiveVoice)
     relations: Any = field(default_factory=CooperationRelations)
+    lobbying: Any = field(default_factory=HomeLobbying)
+    cofunding: Any = field(default_factory=SectorCofunding)
+    transfer: Any = field(default_factory=PartnerAdoption)
 
 
 def build_rules(config: dict[str, Any] | None, where: str) -> RuleSet:

@@ -7,7 +7,10 @@ least the rule's ``min_interest``, plus its origin (assumption: a city that
 cares little about water never adopts a water practice).  Each month, after
 the origins of practices starting that month have adopted, every non-adopter
 i in the market adopts with the rule's probability P_i, one independent draw
-each from the ``diffusion`` stream.  Two rules:
+each from the ``diffusion`` stream.  A practice spreads from the month it is
+first adopted: by its origin at its ``step``, or earlier by the home of a
+private actor's campaign (``rules/lobbying``); private actors also carry
+practices to their home's partners (``rules/transfer``).  Two rules:
 
 ``cascade`` (the default; Goldenberg, Libai & Muller 2001) — word of mouth
 along ties: innovation p and an independent chance q through each adopting
@@ -140,6 +143,7 @@ class Diffusion:
         self.rng = model.stream("diffusion")
         self.specs = model.spec.practices
         self.adopted = np.zeros((len(self.specs), len(model.pool)), dtype=bool)
+        self._row = {spec.id: k for k, spec in enumerate(self.specs)}
         self._introduce(0)
 
     def _introduce(self, month: int) -> None:
@@ -153,16 +157,29 @@ class Diffusion:
         m = self.model
         self._introduce(m.month)
         for k, spec in enumerate(self.specs):
-            if spec.step > m.month:
+            if not self.adopted[k].any():  # not introduced yet (by its origin, or earlier by a campaign)
                 continue
             market = market_of(m, spec, self.rule.min_interest)
             p = self.rule.probabilities(m, spec, self.adopted[k], market)
             new = np.flatnonzero(market & ~self.adopted[k] & (self.rng.random(len(p)) < p))
             self._adopt(k, new.tolist(), m.month)
 
+    def adopt(self, practice: str, actors: list[int]) -> None:
+        """Subnationals ``actors`` adopt ``practice`` now (a campaign, a practice carried by a firm)."""
+        self._adopt(self._row[practice], actors, self.model.month)
+
+    def has_adopted(self, practice: str, i: int) -> bool:
+        return bool(self.adopted[self._row[practice], i])
+
+    def domain_of(self, practice: str) -> str:
+        return self.specs[self._row[practice]].domain
+
     def _adopt(self, k: int, actors: list[int], month: int) -> None:
+        """Record the adoption of practice k by those of ``actors`` that have not adopted it yet."""
         spec = self.specs[k]
         for i in actors:
+            if self.adopted[k, i]:
+                continue
             self.adopted[k, i] = True
             self.model.ledger.record(month, "adopted", actor=i, kind="practice", domain=spec.domain,
                                      parties=(i,), detail=spec.id)

@@ -5,11 +5,13 @@ The systematic value of an agreement in domain d with partner j, for actor i:
     B_i(j,d) = β_int·min(w_id, w_jd) + β_eco·log(1 + gdp_j/gdp_i) + β_net·|M_i ∩ M_j|
                + β_tie·trust_ij + β_prof·visibility_j
     V_i(j,d) = B_i(j,d) / ((1 + λ_pair·n_ij)·(1 + λ_dom·n_id)) − β_dist·log(1 + dist_ij/1000 km) − cost_d
+               + C_id + C_jd
 
 n_ij: pair agreements in force between i and j; n_id: i's agreements in force
 in domain d; trust_ij ∈ [0, 1] and visibility = profile + standing come from
-the experience rule.  With n = 0 and trust = standing = 0 this is the
-published utility; the discount is the assumption that makes an agreement
+the experience rule; C is what private co-funders add (``model.cofunding``,
+rule group ``cofunding``, 0 without them).  With n = 0, trust = standing = 0
+and C = 0 this is the published utility; the discount is the assumption that makes an agreement
 worth less the more the pair and the domain already have (diminishing
 returns), so that an actor's stock of agreements saturates and its yearly
 volume emerges instead of filling its capacity.  A pair never has two
@@ -120,7 +122,11 @@ class MutualConsentUtility:
         own_i = 1.0 + self.domain_saturation * (a.by_domain[i, domain] - held)
         benefit_j = common + self.beta_economy * np.log1p(gdp_i / gdp_j) + self.beta_profile * model.visibility(i)
         own_j = 1.0 + self.domain_saturation * (a.by_domain[js, domain] - held)
-        return benefit_i / (pair * own_i) - loss, benefit_j / (pair * own_j) - loss
+        v_i, v_j = benefit_i / (pair * own_i) - loss, benefit_j / (pair * own_j) - loss
+        if model.cofunding is not None:  # private co-funders of either side's home (rules/cofunding)
+            funded = model.cofunding[i, domain] + model.cofunding[js, domain]
+            v_i, v_j = v_i + funded, v_j + funded
+        return v_i, v_j
 
     def scarcity_of(self, model: DiplomacyModel, i: int) -> float:
         """Reservation utility of actor ``i`` from the capacity it has already used this year.
