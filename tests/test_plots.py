@@ -140,6 +140,16 @@ def test_time_axis_in_years():
     assert ax.get_xlabel() == "year" and {"2015", "2016"} <= set(labels), labels
 
 
+def test_time_axis_of_a_short_run_names_months():
+    fig, ax = plt.subplots()
+    ax.plot(step_years(range(1, 7), START_YEAR), range(6))
+    year_axis(ax)
+    fig.canvas.draw()
+    labels = {t.get_text() for t in ax.get_xticklabels() if t.get_text()}
+    plt.close(fig)
+    assert {"2015-01", "2015-03", "2015-06"} <= labels, labels
+
+
 def _drawn(extent, **kwargs) -> tuple[np.ndarray, plt.Axes]:
     fig, ax = plt.subplots(figsize=(4, 3), dpi=60)
     if extent is not None:

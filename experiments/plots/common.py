@@ -94,13 +94,24 @@ def years_of(steps, table: pd.DataFrame) -> np.ndarray:
     return step_years(steps, start_year_of(table)) if len(table) else np.asarray(steps, dtype=float)
 
 
+def _year_month(x: float, _position=None) -> str:
+    """A decimal year as ``2015-04`` (a tick of a short run)."""
+    months = int(round(x * 12))
+    return f"{months // 12}-{months % 12 + 1:02d}"
+
+
 def year_axis(ax: Axes) -> None:
-    """Years on the time axis (a tick at each January), monthly minor ticks on short runs, a light grid."""
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f}"))
+    """Years on the time axis (a tick at each January; runs of two years or less a tick per month or quarter,
+    labelled year-month), a light grid."""
     low, high = ax.get_xlim()
-    if high - low <= 3:
-        ax.xaxis.set_minor_locator(MultipleLocator(1 / 12))
+    if high - low <= 2:
+        ax.xaxis.set_major_locator(MultipleLocator(1 / 12 if high - low <= 1 else 1 / 4))
+        ax.xaxis.set_major_formatter(FuncFormatter(_year_month))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.0f}"))
+        if high - low <= 4:
+            ax.xaxis.set_minor_locator(MultipleLocator(1 / 12))
     spec = ax.get_subplotspec()
     if spec is None or spec.is_last_row():  # stacked panels share one label, under the lowest
         ax.set_xlabel("year")
