@@ -23,7 +23,7 @@ def rule_sections(text: str) -> dict[str, str]:
 
 
 def parameter_rows(section: str) -> dict[str, tuple[str, str, str]]:
-    """Parameter → (default, range, meaning) from a section's table rows ``| `name` | default | range | meaning |``."""
+    """Parameter → (default, range, meaning) from the section's rows ``| `name` | default | range | meaning |``."""
     rows = {}
     for line in section.splitlines():
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]

@@ -37,7 +37,8 @@ def classroom_run(tmp_path_factory):
 def test_run_writes_every_output(classroom_run):
     out, result = classroom_run
     for name in ("config.yaml", "manifest.json", "metrics.parquet", "agents.parquet", "agreements.parquet",
-                 "agent_steps.parquet", "utilisation.parquet", "network.graphml", "plots/agreements_by_domain.png", "plots/signed_vetoed_contested.png", "plots/world_map.png"):
+                 "agent_steps.parquet", "utilisation.parquet", "network.graphml", "plots/agreements_by_domain.png",
+                 "plots/signed_vetoed_contested.png", "plots/world_map.png"):
         assert (out / name).is_file(), name
     assert f"outputs: {out}" in result.stdout
     assert not list(out.rglob("*.tmp"))

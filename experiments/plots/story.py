@@ -92,8 +92,8 @@ def _mark_timeline(ax, ledger: pd.DataFrame, last_step: int, start_year: int, la
             ax.axvspan(step_years(start - 0.5, start_year), step_years(end - 0.5, start_year), color=colour,
                        alpha=0.35, lw=0, zorder=0)
         if labels:
-            ax.text(step_years(start, start_year), 0.98 - 0.07 * (k % 3), label, transform=ax.get_xaxis_transform(), fontsize=7,
-                    va="top", color="0.25")
+            ax.text(step_years(start, start_year), 0.98 - 0.07 * (k % 3), label, transform=ax.get_xaxis_transform(),
+                    fontsize=7, va="top", color="0.25")
 
 
 def _last_step(metrics: pd.DataFrame) -> int:
@@ -118,7 +118,8 @@ def plot_coalition_energy(metrics: pd.DataFrame, ledger: pd.DataFrame, title: st
     top.plot(step_years(wide.index, start_year), wide["coalition_energy"], color="black", lw=1.8,
              label="energy E(X)")
     moved = wide.index[wide["coalition_moves"] > 0]
-    top.plot(step_years(moved, start_year), wide.loc[moved, "coalition_energy"], "o", ms=4, color="#ff7f0e", label="month with a move")
+    top.plot(step_years(moved, start_year), wide.loc[moved, "coalition_energy"], "o", ms=4, color="#ff7f0e",
+             label="month with a move")
     top.set(ylabel="energy E = Σ s_i s_j p_ij d_ij",
             title=suptitle("Coalitions by landscape descent (Axelrod & Bennett 1993)", title))
     top.legend(loc="upper right", frameon=False, fontsize=8)
@@ -175,7 +176,8 @@ def plot_declaration_signatures(metrics: pd.DataFrame, ledger: pd.DataFrame, tit
     names = ledger[ledger["event"] == "opened"].set_index("detail")
     for k, column in enumerate(wide.columns):
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
-        ax.plot(step_years(wide.index, start_year), wide[column], color=colour, lw=2.2, label=f"{column}: {int(wide[column].iloc[-1])}")
+        ax.plot(step_years(wide.index, start_year), wide[column], color=colour, lw=2.2,
+                label=f"{column}: {int(wide[column].iloc[-1])}")
         if column in names.index:
             opened = int(names.loc[column, "step"])
             closed = ledger[(ledger["event"] == "closed") & (ledger["detail"] == column)]["step"]
