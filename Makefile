@@ -1,58 +1,110 @@
 # City diplomacy ABM — set-up and common tasks.
-#   make run    create .venv, install, run the default (article) scenario
-#   make test   create .venv, install, run the test suite
+#   make run    create .venv, install the locked versions, run the default (article) scenario
+#   make test   the same set-up, Debian's Chromium if missing, the app's front end, the whole test suite
+#   make lock   re-resolve requirements.lock from pyproject.toml (UPGRADE=1: newest versions allowed)
 #   make mutation  mutation testing of model/ with mutmut (slow; not in CI; docs/mutation.md)
-# Needs Python >= 3.12: found on PATH first, then among pyenv's installed versions.
+# Needs Python 3.12 or 3.13 (basemap 2.0 has no wheel for 3.14): found on PATH first, then
+# among pyenv's installed versions.
 
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 ARGS ?=
 SOLARA_CDN := $(VENV)/share/solara/cdn
 APP_ASSETS := $(SOLARA_CDN)/.installed
+# Debian's Chromium, the browser tests/test_browser.py drives; `make test` installs it if missing.
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast mutation app app-assets sweep bench clean help
+.PHONY: run test test-fast lock check-lock chromium mutation app app-assets sweep bench clean help
 
 help:
 	@echo "make run    - run the default scenario (outputs under outputs/)"
-	@echo "make test   - run the whole test suite"
+	@echo "make test   - install what the tests need (Chromium included) and run the whole test suite"
+	@echo "make lock   - refresh requirements.lock from pyproject.toml (UPGRADE=1 to take newer versions)"
 	@echo "make mutation - mutation score of the fast suite over model/ (slow; MUTANTS='model.events*' restricts)"
 	@echo "make clean  - remove .venv and outputs"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@set -e; \
 	find_python() { \
-	  for c in python3.14 python3.13 python3.12 python3 python; do \
+	  for c in python3.13 python3.12 python3 python; do \
 	    p=$$(command -v $$c 2>/dev/null) || continue; \
-	    "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; return; }; \
+	    "$$p" -c "$$SUPPORTED_PYTHON" 2>/dev/null && { echo "$$p"; return; }; \
 	  done; \
 	  roots="$${PYENV_ROOT:-}"; command -v pyenv >/dev/null 2>&1 && roots="$$roots $$(pyenv root)"; \
 	  for r in $$roots $$HOME/.pyenv; do \
 	    for p in $$(ls -d "$$r"/versions/3.* 2>/dev/null | sort -V -r); do \
 	      for b in "$$p"/bin/python3; do \
-	        [ -x "$$b" ] && "$$b" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$b"; return; }; \
+	        [ -x "$$b" ] && "$$b" -c "$$SUPPORTED_PYTHON" 2>/dev/null && { echo "$$b"; return; }; \
 	      done; \
 	    done; \
 	  done; \
 	}; \
 	PYTHON=$$(find_python); \
 	if [ -z "$$PYTHON" ]; then \
-	  echo "error: Python >= 3.12 is needed and none was found on PATH or in pyenv." >&2; \
-	  echo "Install one, e.g. 'pyenv install 3.12' or 'apt-get install python3.12 python3.12-venv', then run make again." >&2; \
+	  echo "error: Python 3.12 or 3.13 is needed and none was found on PATH or in pyenv." >&2; \
+	  echo "Install one, e.g. 'pyenv install 3.13' or 'apt-get install python3.13 python3.13-venv', then run make again." >&2; \
 	  exit 2; \
 	fi; \
 	echo "Using $$PYTHON ($$($$PYTHON --version))"; \
 	[ -x $(PY) ] || "$$PYTHON" -m venv $(VENV); \
 	$(PY) -m pip install --quiet --upgrade pip; \
-	$(PY) -m pip install --quiet -e ".[dev]"; \
+	$(PY) -m pip install --quiet --no-deps -r $(LOCK); \
+	$(PY) -m pip install --quiet --no-deps -e .; \
 	touch $(STAMP)
+
+# The lock is complete (every dependency pinned), so it installs with --no-deps; --no-deps also lets
+# basemap run with the numpy, matplotlib and packaging the lock holds ([tool.uv] in pyproject.toml).
+define SUPPORTED_PYTHON
+import sys; sys.exit(not (3, 12) <= sys.version_info[:2] <= (3, 13))
+endef
+export SUPPORTED_PYTHON
+
+# Exact versions of every dependency (dev extras included) for the Python `make` uses (3.13),
+# resolved by uv from pyproject.toml; pins already in requirements.lock are kept where they
+# still fit, UPGRADE=1 takes the newest allowed. Commit the result; `make` then reinstalls.
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.13 --quiet \
+	  --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 run: $(STAMP)
 	$(PY) -m experiments.run $(ARGS)
 
-test: $(STAMP) $(APP_ASSETS)
-	$(PY) -m pytest -q $(ARGS)
+# The installed packages are exactly the lock's (the project itself aside): what CI checks.
+check-lock: $(STAMP)
+	@$(PY) -m pip freeze --exclude-editable | $(PY) -c "$$LOCK_DIFFERENCE" $(LOCK)
+
+define LOCK_DIFFERENCE
+import re, sys
+def pins(lines):
+    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, _, version in
+            (line.split()[0].partition("==") for line in lines if "==" in line and not line.lstrip().startswith("#"))}
+locked, installed = pins(open(sys.argv[1])), pins(sys.stdin)
+wrong = sorted(f"{n}: locked {locked.get(n, '-')}, installed {installed.get(n, '-')}"
+               for n in locked.keys() | installed.keys() if locked.get(n) != installed.get(n))
+print("\n".join(wrong) or f"installed packages equal {sys.argv[1]} ({len(locked)} pins)")
+sys.exit(1 if wrong else 0)
+endef
+export LOCK_DIFFERENCE
+
+# Under `make test` a browser test that cannot run fails with the reason instead of skipping
+# (CITYDIPLOMACY_REQUIRE_BROWSER, read in tests/conftest.py).
+test: $(STAMP) chromium $(APP_ASSETS)
+	CITYDIPLOMACY_REQUIRE_BROWSER=1 $(PY) -m pytest -q $(ARGS)
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browsers here):
+# installed with apt-get when missing and running as root; otherwise stop with the command to run.
+chromium:
+	@set -e; [ -x "$(CHROMIUM)" ] && exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "error: $(CHROMIUM) is missing; install it, then run make test again: sudo apt-get install -y chromium" >&2; \
+	  exit 2; \
+	fi; \
+	echo "$(CHROMIUM) is missing: installing Debian's chromium"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	[ -x "$(CHROMIUM)" ] || { echo "error: apt-get install chromium did not provide $(CHROMIUM)" >&2; exit 2; }
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" $(ARGS)

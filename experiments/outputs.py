@@ -1,9 +1,12 @@
 """Tables of a run (DESIGN.md §7) and their atomic writing.
 
-``run_tables(model)`` turns a finished model into three pandas tables:
-``metrics`` (tidy: step, metric, value), ``agents`` (one row per actor at the
-end) and ``agreements`` (the ledger, one row per event), plus ``agent_steps``
-(per actor and step: degree, memberships, agreements by domain, recorded as changes).  Every file
+``run_tables(model)`` turns a finished model into pandas tables:
+``metrics`` (tidy: step, date, metric, value), ``agents`` (one row per actor at the
+end), ``agreements`` (the ledger, one row per event), ``agent_steps``
+(per actor and step: degree, memberships, agreements by domain, recorded as changes)
+and ``utilisation`` (per actor and year).  Every table with a ``step`` has a
+``date`` beside it (``step_dates``: step 1 is January of the scenario's
+start_year, step 0 the initial state, dated the month before).  Every file
 is written to a temporary name in the same folder and renamed, so a crash
 never leaves a half-written file.
 """
@@ -21,6 +24,25 @@ import pandas as pd
 
 from model.metrics import PANEL_COLUMNS
 from model.scenario import DOMAINS
+
+
+def step_dates(steps, start_year: int) -> pd.Series:
+    """The calendar month of each step, as its first day: step 1 = January of start_year, step s = month s.
+
+    The model counts months from 1 (Mesa increments ``steps`` before each
+    ``step()``); step 0 is the state built before the first month, dated the
+    month before it (December of start_year - 1).
+    """
+    months = start_year * 12 + np.asarray(steps, dtype=np.int64) - 1
+    return pd.Series(pd.to_datetime({"year": months // 12, "month": months % 12 + 1, "day": 1}).to_numpy(),
+                     name="date")
+
+
+def with_dates(table: pd.DataFrame, start_year: int) -> pd.DataFrame:
+    """``table`` with a ``date`` column (``step_dates``) right after its ``step`` column."""
+    table = table.copy()
+    table.insert(table.columns.get_loc("step") + 1, "date", step_dates(table["step"], start_year).to_numpy())
+    return table
 
 
 def metrics_table(model) -> pd.DataFrame:
@@ -87,7 +109,8 @@ def agent_steps_table(model) -> pd.DataFrame:
 
 
 def utilisation_table(model) -> pd.DataFrame:
-    """Per actor with a capacity and completed calendar year: agreements signed, capacity, signed / capacity."""
+    """Per actor with a capacity and completed year of the run (``year`` 1 = months 1–12, in ``calendar_year``):
+    agreements signed, capacity, signed / capacity."""
     ids = np.array([agent.actor_id for agent in model.subnationals + model.nationals], dtype=object)
     n = len(ids)
     frames = []
@@ -98,13 +121,17 @@ def utilisation_table(model) -> pd.DataFrame:
     table = (pd.concat(frames, ignore_index=True) if frames
              else pd.DataFrame({"actor_id": [], "year": [], "signed": [], "capacity": []}))
     table = table.astype({"year": np.int64, "signed": np.int64, "capacity": float})
+    table.insert(2, "calendar_year", model.spec.start_year + table["year"] - 1)
     table["utilisation"] = table["signed"] / table["capacity"]
     return table
 
 
 def run_tables(model) -> dict[str, pd.DataFrame]:
-    return {"metrics": metrics_table(model), "agents": agents_table(model),
-            "agreements": agreements_table(model), "agent_steps": agent_steps_table(model),
+    """The run's tables (module docstring), dated from the scenario's start_year."""
+    start_year = model.spec.start_year
+    return {"metrics": with_dates(metrics_table(model), start_year), "agents": agents_table(model),
+            "agreements": with_dates(agreements_table(model), start_year),
+            "agent_steps": with_dates(agent_steps_table(model), start_year),
             "utilisation": utilisation_table(model)}
 
 

@@ -6,8 +6,9 @@
     python -m experiments.run --multirun rules/oversight=permissive,supervisory,restrictive
 
 Outputs (DESIGN.md §7) go to Hydra's output folder: config.yaml, manifest.json,
-metrics.parquet, agents.parquet, agreements.parquet, agent_steps.parquet and
-plots/*.png.
+metrics.parquet, agents.parquet, agreements.parquet, agent_steps.parquet,
+utilisation.parquet, network.graphml (the agreements in force, experiments.network)
+and plots/*.png.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from experiments.config import PROJECT_ROOT, RunSetup, check_command_line, prepare, user_errors
+from experiments.network import write_graphml
 from experiments.outputs import run_tables, write_json, write_parquet, write_text
 from model import DiplomacyModel
 
@@ -73,9 +75,9 @@ def execute(setup: RunSetup, out_dir: Path, progress: bool = False) -> dict:
     write_text(OmegaConf.to_yaml(OmegaConf.create(setup.resolved)), out_dir / "config.yaml")
     for name, table in tables.items():
         write_parquet(table, out_dir / f"{name}.parquet")
+    write_graphml(tables["agents"], tables["agreements"], out_dir / "network.graphml")
     if setup.settings.plots:
-        from experiments.plots import plot_run
-        from experiments.story_plots import plot_story
+        from experiments.plots import plot_run, plot_story
 
         title = f"{setup.scenario.name} · seed {setup.settings.seed}"
         plot_run(tables["metrics"], tables["agents"], tables["agreements"], out_dir / "plots", title=title)

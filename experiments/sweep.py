@@ -18,7 +18,7 @@ Replicate seeds come from the experiment's seed through numpy's SeedSequence
 and are shared by all conditions (common random numbers), so the tables do
 not depend on the number of workers or on the order in which runs finish.
 At the end: ``sweep.parquet`` (tidy: run, condition, replicate, seed,
-parameters, step, metric, value), ``summary.csv`` (per condition and metric:
+parameters, step, date, metric, value), ``summary.csv`` (per condition and metric:
 n, mean, sd, 95% CI of the per-run statistic), ``failures.csv``,
 ``sensitivity.csv`` (Sobol or Morris indices) and ``plots/``.
 """
@@ -453,10 +453,10 @@ def _one_line(error: BaseException) -> str:
 
 def sweep_table(plan: Plan, runs_dir: Path) -> pd.DataFrame:
     """All complete runs, tidy: run_id, condition, replicate, seed, one column per parameter, step,
-    metric, value (only the experiment's metrics).  Incomplete runs are never read."""
+    date, metric, value (only the experiment's metrics).  Incomplete runs are never read."""
     values = {c.id: c.values for c in plan.conditions}
     keys = list(plan.experiment.parameters)
-    columns = ["run_id", "condition", "replicate", "seed", *keys, "step", "metric", "value"]
+    columns = ["run_id", "condition", "replicate", "seed", *keys, "step", "date", "metric", "value"]
     frames = []
     for run in plan.runs:
         if not is_complete(runs_dir / run.run_id):
@@ -527,7 +527,7 @@ def failures_table(plan: Plan, failures: list[Failure]) -> pd.DataFrame:
 def write_results(plan: Plan, out_dir: Path, failures: list[Failure]) -> None:
     """Write sweep.parquet, summary.csv, failures.csv, sensitivity.csv (Sobol, Morris) and plots/,
     replacing those of an earlier command in the same folder."""
-    from experiments.sweep_plots import plot_sweep  # matplotlib: only here, never on the workers
+    from experiments.plots.sweep import plot_sweep  # matplotlib: only here, never on the workers
 
     table = sweep_table(plan, out_dir / "runs")
     statistics = run_statistics(table, plan.experiment.statistic)
@@ -541,8 +541,8 @@ def write_results(plan: Plan, out_dir: Path, failures: list[Failure]) -> None:
         write_csv(indices, out_dir / "sensitivity.csv")
     for old in (out_dir / "plots").glob("*.png"):
         old.unlink()
-    plot_sweep(over_time=describe(table, ["condition", "metric", "step"]), summary=summary, indices=indices,
-               conditions={c.id: c.values for c in plan.conditions}, design=plan.experiment.design,
+    plot_sweep(over_time=describe(table, ["condition", "metric", "step", "date"]), summary=summary,
+               indices=indices, conditions={c.id: c.values for c in plan.conditions}, design=plan.experiment.design,
                parameters=list(plan.experiment.parameters), statistic=plan.experiment.statistic,
                out_dir=out_dir / "plots", title=plan.experiment.name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,19 @@ from experiments.config import load_scenario
 from model import DiplomacyModel, build_rules, scenario_from_data, with_background
 
 ROOT = Path(__file__).resolve().parents[1]
+REQUIRE_BROWSER = "CITYDIPLOMACY_REQUIRE_BROWSER"
+"""Set to 1 by `make test`: a browser test that skips (no Chromium, no front-end files) fails instead."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under ``make test`` a skipped browser test is a failure that keeps the skip's reason."""
+    report = yield
+    if report.skipped and item.get_closest_marker("browser") and os.environ.get(REQUIRE_BROWSER) == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"browser test cannot run under make test ({REQUIRE_BROWSER}=1): {reason}"
+    return report
 
 
 def city(id, country, lat, lon, **extra):

@@ -1,10 +1,17 @@
-"""Tests of the per-run plots (experiments.plots) on small hand-made tables."""
+"""Tests of the per-run plots (experiments.plots) on small hand-made tables, and of the map base."""
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.plots import DOMAIN_COLOURS, active_edges, plot_run
+from experiments.network import agreements_in_force
+from experiments.outputs import with_dates
+from experiments.plots import DOMAIN_COLOURS, WORLD_EXTENT, draw_coastlines_and_borders, plot_run
+from experiments.plots.common import start_year_of, step_years, year_axis
 from model.scenario import DOMAINS
+
+START_YEAR = 2015
 
 PLOTS = ("agreements_by_domain.png", "signed_vetoed_contested.png", "world_map.png")
 
@@ -48,7 +55,7 @@ def _ledger() -> pd.DataFrame:
     ]
     ledger = pd.DataFrame(events)
     ledger["agreement_id"] = ledger["agreement_id"].astype("Int64")
-    return ledger
+    return with_dates(ledger, START_YEAR)
 
 
 def _metrics(steps: int = 24) -> pd.DataFrame:
@@ -58,7 +65,7 @@ def _metrics(steps: int = 24) -> pd.DataFrame:
         "active_by_domain.defence": lambda t: 0.0, "agreements_active": lambda t: 1.5 * t,
     }
     rows = [(t, name, float(f(t))) for t in range(steps) for name, f in series.items()]
-    return pd.DataFrame(rows, columns=["step", "metric", "value"])
+    return with_dates(pd.DataFrame(rows, columns=["step", "metric", "value"]), START_YEAR)
 
 
 def _assert_pngs(paths, out_dir):
@@ -71,30 +78,41 @@ def _assert_pngs(paths, out_dir):
     assert not list(out_dir.glob("*.tmp")), "temporary files left behind"
 
 
-def test_active_edges_keeps_only_agreements_in_force():
-    edges = active_edges(_agents(), _ledger())
-    assert list(edges.columns) == ["agreement_id", "domain", "kind", "status", "a", "b"]
-    got = edges.set_index("agreement_id")[["status", "domain", "kind", "a", "b"]]
+def _later(ledger: pd.DataFrame, *events: dict) -> pd.DataFrame:
+    return pd.concat([ledger, with_dates(pd.DataFrame(list(events)), START_YEAR)], ignore_index=True)
+
+
+def test_agreements_in_force_keeps_only_agreements_in_force():
+    edges = agreements_in_force(_agents(), _ledger())
+    assert list(edges.columns) == ["agreement_id", "domain", "kind", "status", "a", "b", "signed_step",
+                                   "signed_date"]
+    got = edges.set_index("agreement_id")[["status", "domain", "kind", "a", "b", "signed_step"]]
     assert got.to_dict("index") == {
-        1: {"status": "contested", "domain": "culture", "kind": "bilateral", "a": "bcn", "b": "cat"},
-        3: {"status": "active", "domain": "health", "kind": "state_relation", "a": "cat", "b": "gov_ES"},
+        1: {"status": "contested", "domain": "culture", "kind": "bilateral", "a": "bcn", "b": "cat", "signed_step": 1},
+        3: {"status": "active", "domain": "health", "kind": "state_relation", "a": "cat", "b": "gov_ES",
+            "signed_step": 4},
     }
+    assert list(edges["signed_date"].dt.strftime("%Y-%m")) == ["2015-01", "2015-04"]
 
 
-def test_active_edges_uses_step_order_and_drops_unknown_actors():
+def test_agreements_in_force_uses_step_order_and_drops_unknown_actors():
     ledger = _ledger().iloc[::-1].reset_index(drop=True)  # rows out of order: steps decide "later"
-    ledger = pd.concat([ledger, pd.DataFrame([_event(5, "signed", 9, ["bcn", "ghost"])])], ignore_index=True)
-    assert sorted(active_edges(_agents(), ledger)["agreement_id"]) == [1, 3]
+    ledger = _later(ledger, _event(5, "signed", 9, ["bcn", "ghost"]))
+    assert sorted(agreements_in_force(_agents(), ledger)["agreement_id"]) == [1, 3]
 
 
-def test_active_edges_empty_ledger():
+def test_agreements_in_force_leaves_out_declarations():
+    ledger = _later(_ledger(), _event(5, "signed", 7, ["bcn", "sf"], kind="declaration"))
+    assert sorted(agreements_in_force(_agents(), ledger)["agreement_id"]) == [1, 3]
+
+
+def test_agreements_in_force_empty_ledger():
     empty = _ledger().iloc[0:0]
-    assert active_edges(_agents(), empty).empty
+    assert agreements_in_force(_agents(), empty).empty
 
 
 def test_plot_run_writes_three_pngs(tmp_path):
-    ledger = pd.concat([_ledger(), pd.DataFrame([_event(5, "signed", 4, ["sf", "tyo"], "technology")])],
-                       ignore_index=True)
+    ledger = _later(_ledger(), _event(5, "signed", 4, ["sf", "tyo"], "technology"))
     out_dir = tmp_path / "plots"
     _assert_pngs(plot_run(_metrics(), _agents(), ledger, out_dir, title="test · seed 0"), out_dir)
 
@@ -106,3 +124,58 @@ def test_plot_run_copes_with_nothing_to_show(tmp_path, steps):
 
 def test_every_model_domain_has_a_colour():
     assert set(DOMAIN_COLOURS) == set(DOMAINS)
+
+
+def test_time_axis_in_years():
+    metrics = _metrics(30)
+    assert start_year_of(metrics) == START_YEAR
+    assert start_year_of(with_dates(pd.DataFrame({"step": [7]}), 1999)) == 1999
+    assert list(step_years([0, 1, 13], START_YEAR)) == pytest.approx([2014 + 11 / 12, 2015, 2016])
+    fig, ax = plt.subplots()
+    ax.plot(step_years(metrics["step"], START_YEAR), metrics["value"])
+    year_axis(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+    plt.close(fig)
+    assert ax.get_xlabel() == "year" and {"2015", "2016"} <= set(labels), labels
+
+
+def test_time_axis_of_a_short_run_names_months():
+    fig, ax = plt.subplots()
+    ax.plot(step_years(range(1, 7), START_YEAR), range(6))
+    year_axis(ax)
+    fig.canvas.draw()
+    labels = {t.get_text() for t in ax.get_xticklabels() if t.get_text()}
+    plt.close(fig)
+    assert {"2015-01", "2015-03", "2015-06"} <= labels, labels
+
+
+def _drawn(extent, **kwargs) -> tuple[np.ndarray, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=60)
+    if extent is not None:
+        draw_coastlines_and_borders(ax, extent, **kwargs)
+    else:
+        ax.set(xlim=WORLD_EXTENT[:2], ylim=WORLD_EXTENT[2:], aspect="equal")
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return pixels, ax
+
+
+def test_map_base_draws_coastlines_and_borders_offline():
+    pixels, ax = _drawn(WORLD_EXTENT)
+    lines = [c for c in ax.collections if type(c).__name__ == "LineCollection"]
+    assert len(lines) == 2, "one collection of coastlines, one of borders"
+    assert all(c.get_zorder() < 1 for c in ax.collections + ax.patches), "the base sits under the actors"
+    assert len(ax.patches) > 100, "land polygons"
+    assert (ax.get_xlim(), ax.get_ylim()) == (WORLD_EXTENT[:2], WORLD_EXTENT[2:])
+    bare, _ = _drawn(None)
+    assert (pixels != bare).any(axis=2).mean() > 0.3
+
+
+def test_map_base_of_a_region_is_more_detailed():
+    europe = (-12, 32, 34, 62)
+    _, low = _drawn(europe)
+    _, crude = _drawn(europe, resolution="c")
+    assert sum(len(p) for p in low.collections[0].get_segments()) > 2 * sum(
+        len(p) for p in crude.collections[0].get_segments())

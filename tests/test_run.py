@@ -7,8 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
+
+from experiments.network import agreements_in_force
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +37,8 @@ def classroom_run(tmp_path_factory):
 def test_run_writes_every_output(classroom_run):
     out, result = classroom_run
     for name in ("config.yaml", "manifest.json", "metrics.parquet", "agents.parquet", "agreements.parquet",
-                 "plots/agreements_by_domain.png", "plots/signed_vetoed_contested.png", "plots/world_map.png"):
+                 "agent_steps.parquet", "utilisation.parquet", "network.graphml", "plots/agreements_by_domain.png",
+                 "plots/signed_vetoed_contested.png", "plots/world_map.png"):
         assert (out / name).is_file(), name
     assert f"outputs: {out}" in result.stdout
     assert not list(out.rglob("*.tmp"))
@@ -48,9 +52,35 @@ def test_output_schema(classroom_run):
     assert AGENT_COLUMNS <= set(agents.columns)
     assert set(agents["type"]) == {"subnational", "national", "network"}
     assert LEDGER_COLUMNS <= set(ledger.columns)
-    assert list(metrics.columns) == ["step", "metric", "value"]
+    assert list(metrics.columns) == ["step", "date", "metric", "value"]
     assert {"agreements_active", "signed", "vetoed", "contested", "subnational_share"} <= set(metrics["metric"])
     assert metrics["step"].max() == 24
+
+
+def test_every_table_with_a_step_has_its_date(classroom_run):
+    """Step 1 is January of the scenario's start_year (classroom: 2015); step 0, the start, the month before."""
+    out, _ = classroom_run
+    for name in ("metrics", "agreements", "agent_steps"):
+        table = pd.read_parquet(out / f"{name}.parquet")
+        assert list(table.columns).index("date") == list(table.columns).index("step") + 1, name
+        months = table["date"].dt.year * 12 + table["date"].dt.month - 1
+        assert (months == 2015 * 12 + table["step"] - 1).all(), name
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert set(metrics.loc[metrics["step"].isin([0, 1, 24]), "date"].dt.strftime("%Y-%m")) == {
+        "2014-12", "2015-01", "2016-12"}
+    utilisation = pd.read_parquet(out / "utilisation.parquet")
+    assert set(zip(utilisation["year"], utilisation["calendar_year"])) == {(1, 2015), (2, 2016)}
+
+
+def test_network_graphml_has_every_actor_and_agreement_in_force(classroom_run):
+    out, _ = classroom_run
+    graph = nx.read_graphml(out / "network.graphml")
+    agents = pd.read_parquet(out / "agents.parquet")
+    assert set(graph.nodes) == set(agents["actor_id"])
+    assert all(set(data) == set(agents.columns) - {"actor_id"} for _, data in graph.nodes(data=True))
+    in_force = agreements_in_force(agents, pd.read_parquet(out / "agreements.parquet"))
+    assert len(in_force) > 0
+    assert sorted(data["agreement_id"] for *_, data in graph.edges(data=True)) == sorted(in_force["agreement_id"])
 
 
 def test_manifest(classroom_run):

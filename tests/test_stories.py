@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from experiments.config import load_scenario, read_yaml, scenario_data
 from experiments.outputs import run_tables
-from experiments.story_plots import final_coalitions, plot_story
+from experiments.plots.story import final_coalitions, plot_story
 from model import DiplomacyModel, build_rules, scenario_from_data, with_oversight
 from model.scenario import is_background
 from test_model import assert_ledger_matches_state

@@ -24,6 +24,7 @@ from omegaconf import OmegaConf
 
 from experiments import sweep
 from experiments.config import compose_checked, hydra_configs, prepare
+from experiments.outputs import with_dates
 from experiments.run import run_id
 from experiments import sensitivity
 from experiments.sensitivity import tidy_value
@@ -167,7 +168,7 @@ def test_incomplete_runs_are_never_read(tmp_path):
     """A run folder without manifest.json (an interrupted run) contributes nothing to the table."""
     plan = plan_of("experiment=smoke")
     first, second = plan.runs[:2]
-    metrics = pd.DataFrame({"step": [0, 1], "metric": ["signed", "signed"], "value": [0.0, 3.0]})
+    metrics = with_dates(pd.DataFrame({"step": [0, 1], "metric": ["signed", "signed"], "value": [0.0, 3.0]}), 2015)
     for run in (first, second):
         (tmp_path / run.run_id).mkdir()
         metrics.to_parquet(tmp_path / run.run_id / "metrics.parquet")
@@ -175,7 +176,7 @@ def test_incomplete_runs_are_never_read(tmp_path):
     table = sweep.sweep_table(plan, tmp_path)
     assert set(table["run_id"]) == {first.run_id}
     assert list(table.columns) == ["run_id", "condition", "replicate", "seed", "scenario.oversight.gov_ES", "step",
-                                   "metric", "value"]
+                                   "date", "metric", "value"]
 
 
 def test_summary_statistics():

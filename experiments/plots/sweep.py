@@ -7,7 +7,7 @@
 - ``sobol_<metric>.png``: first-order and total Sobol indices with 95% intervals.
 - ``morris_<metric>.png``: Morris μ* against σ, one labelled point per parameter.
 
-Every PNG is written atomically (experiments.plots._save).
+Every PNG is written atomically (experiments.plots.common.save).
 """
 
 from __future__ import annotations
@@ -15,15 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from experiments.plots import _save  # noqa: E402  (atomic PNG writing, shared with the run plots)
+from experiments.plots.common import save, year_axis, years_of
 
 MAX_LINES = 12
 """More conditions than this make a time plot unreadable; the summary table has them all."""
@@ -45,7 +41,7 @@ def plot_sweep(over_time: pd.DataFrame, summary: pd.DataFrame, indices: pd.DataF
                out_dir: Path, title: str = "") -> list[Path]:
     """Write the sweep's plots into ``out_dir`` and return their paths.
 
-    ``over_time``: condition, metric, step, n, mean, ci95_low, ci95_high;
+    ``over_time``: condition, metric, step, date, n, mean, ci95_low, ci95_high;
     ``summary``: condition, the parameters, metric, mean (of the per-run statistic);
     ``indices``: metric, parameter and Sobol (S1, S1_conf, ST, ST_conf) or
     Morris (mu_star, sigma, mu_star_conf) columns; ``conditions``: id → values.
@@ -54,18 +50,18 @@ def plot_sweep(over_time: pd.DataFrame, summary: pd.DataFrame, indices: pd.DataF
     paths = []
     for metric in summary["metric"].unique():
         if len(conditions) <= MAX_LINES:
-            paths.append(_save(plot_over_time(over_time[over_time["metric"] == metric], conditions, metric, title),
+            paths.append(save(plot_over_time(over_time[over_time["metric"] == metric], conditions, metric, title),
                                out_dir / f"time_{metric}.png"))
         rows = summary[summary["metric"] == metric]
         if design == "grid" and len(parameters) == 2:
-            paths.append(_save(plot_heatmap(rows, parameters, metric, statistic, title),
+            paths.append(save(plot_heatmap(rows, parameters, metric, statistic, title),
                                out_dir / f"heatmap_{metric}.png"))
         if design == "lhs":
-            paths.append(_save(plot_against_parameters(rows, parameters, metric, statistic, title),
+            paths.append(save(plot_against_parameters(rows, parameters, metric, statistic, title),
                                out_dir / f"lhs_{metric}.png"))
         if indices is not None:
             draw = plot_sobol if design == "sobol" else plot_morris
-            paths.append(_save(draw(indices[indices["metric"] == metric], metric, statistic, title),
+            paths.append(save(draw(indices[indices["metric"] == metric], metric, statistic, title),
                                out_dir / f"{design}_{metric}.png"))
     return paths
 
@@ -84,11 +80,11 @@ def plot_over_time(rows: pd.DataFrame, conditions: dict[str, dict[str, Any]], me
         if line.empty:
             continue
         n = int(line["n"].min())
-        ax.plot(line["step"], line["mean"], color=colour, lw=1.8, label=f"{condition_label(values)} (n={n})")
-        ax.fill_between(line["step"], line["ci95_low"], line["ci95_high"], color=colour, alpha=0.2, lw=0)
-    ax.set_xlabel("month")
+        years = years_of(line["step"], line)
+        ax.plot(years, line["mean"], color=colour, lw=1.8, label=f"{condition_label(values)} (n={n})")
+        ax.fill_between(years, line["ci95_low"], line["ci95_high"], color=colour, alpha=0.2, lw=0)
     ax.set_ylabel(metric)
-    ax.grid(alpha=0.3)
+    year_axis(ax)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best")
     _titled(ax, f"{metric}: mean across replicates, 95% band", title)

@@ -4,7 +4,7 @@ Each figure is drawn only when the run has what it shows (DESIGN.md §4):
 
 - ``coalition_energy.png``: energy of the coalition configuration, greedy
   moves, and members of each coalition per month (Axelrod & Bennett 1993);
-- ``coalition_map.png``: the coalition actors on a world map, coloured by
+- ``coalition_map.png``: the coalition actors on a world map (coastlines, borders), coloured by
   their coalition at the end (rebuilt from the ledger's ``aligned`` events);
 - ``declaration_signatures.png``: signatories of each declaration per month,
   its window shaded (Granovetter 1978);
@@ -16,7 +16,7 @@ Each figure is drawn only when the run has what it shows (DESIGN.md §4):
 - ``top_actors.png``: the actors with the most agreements signed in the run.
 
 Timeline events (mega-events, crises, stance changes) are marked on the
-time plots.  Data flows one way: tables → plots.
+time plots, whose axes are in years.  Data flows one way: tables → plots.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 from matplotlib import patheffects
 
-from experiments.plots import EVENT_COLOURS, _label_spot, _month_axis, _save, _series, _suptitle
+from experiments.plots.common import (EVENT_COLOURS, SERIES_COLOURS, WORLD_EXTENT, draw_coastlines_and_borders,
+                                      save, series, start_year_of, step_years, suptitle, year_axis)
+from experiments.plots.run import label_spot
 
 COALITION_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
-SERIES_COLOURS = plt.get_cmap("tab10").colors
 SPAN_EVENTS = {"mega_event_start": ("mega_event_end", "#ffd54f"), "crisis_start": ("crisis_end", "#ef9a9a")}
 N_TOP = 15
 AGREEMENT_KINDS = ("bilateral", "state_relation")
@@ -56,7 +57,7 @@ def plot_story(tables: dict[str, pd.DataFrame], out_dir: Path, title: str = "") 
     if any(n.startswith("network_members.") for n in names):
         figures["network_members.png"] = plot_network_members(metrics, agents, ledger, title)
     figures["top_actors.png"] = plot_top_actors(agents, ledger, title)
-    return [_save(fig, out_dir / name) for name, fig in figures.items()]
+    return [save(fig, out_dir / name) for name, fig in figures.items()]
 
 
 # ------------------------------------------------------------------ timeline marks
@@ -75,22 +76,24 @@ def timeline_spans(ledger: pd.DataFrame, last_step: int) -> list[tuple[int, int,
     return spans
 
 
-def _mark_timeline(ax, ledger: pd.DataFrame, last_step: int, labels: bool = True, host: str | None = None) -> None:
+def _mark_timeline(ax, ledger: pd.DataFrame, last_step: int, start_year: int, labels: bool = True,
+                   host: str | None = None) -> None:
     """Shade mega-event and crisis windows and draw stance changes as dashed lines (named if ``labels``).
 
-    With ``host``, only that actor's mega-events are shaded.
+    The x axis is in years (``step_years``).  With ``host``, only that actor's mega-events are shaded.
     """
     marks = [(start, end, label, colour) for start, end, label, colour, actor in timeline_spans(ledger, last_step)
              if host is None or actor in (host, None)]
     marks += [(row.step, None, row.detail, None) for row in ledger[ledger["event"] == "stance_change"].itertuples()]
     for k, (start, end, label, colour) in enumerate(sorted(marks, key=lambda mark: mark[0])):
         if end is None:
-            ax.axvline(start - 0.5, color="0.35", ls="--", lw=1)
+            ax.axvline(step_years(start - 0.5, start_year), color="0.35", ls="--", lw=1)
         else:
-            ax.axvspan(start - 0.5, end - 0.5, color=colour, alpha=0.35, lw=0, zorder=0)
+            ax.axvspan(step_years(start - 0.5, start_year), step_years(end - 0.5, start_year), color=colour,
+                       alpha=0.35, lw=0, zorder=0)
         if labels:
-            ax.text(start, 0.98 - 0.07 * (k % 3), label, transform=ax.get_xaxis_transform(), fontsize=7,
-                    va="top", color="0.25")
+            ax.text(step_years(start, start_year), 0.98 - 0.07 * (k % 3), label, transform=ax.get_xaxis_transform(),
+                    fontsize=7, va="top", color="0.25")
 
 
 def _last_step(metrics: pd.DataFrame) -> int:
@@ -109,38 +112,42 @@ def final_coalitions(ledger: pd.DataFrame) -> pd.Series:
 def plot_coalition_energy(metrics: pd.DataFrame, ledger: pd.DataFrame, title: str = "") -> plt.Figure:
     """Energy (top, with greedy moves) and members of each coalition (bottom) per month."""
     wide = metrics.pivot_table(index="step", columns="metric", values="value", aggfunc="sum").sort_index()
-    members = _series(metrics, "coalition_members.")
+    members = series(metrics, "coalition_members.")
+    start_year = start_year_of(metrics)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True, height_ratios=(3, 2))
-    top.plot(wide.index, wide["coalition_energy"], color="black", lw=1.8, label="energy E(X)")
+    top.plot(step_years(wide.index, start_year), wide["coalition_energy"], color="black", lw=1.8,
+             label="energy E(X)")
     moved = wide.index[wide["coalition_moves"] > 0]
-    top.plot(moved, wide.loc[moved, "coalition_energy"], "o", ms=4, color="#ff7f0e", label="month with a move")
+    top.plot(step_years(moved, start_year), wide.loc[moved, "coalition_energy"], "o", ms=4, color="#ff7f0e",
+             label="month with a move")
     top.set(ylabel="energy E = Σ s_i s_j p_ij d_ij",
-            title=_suptitle("Coalitions by landscape descent (Axelrod & Bennett 1993)", title))
+            title=suptitle("Coalitions by landscape descent (Axelrod & Bennett 1993)", title))
     top.legend(loc="upper right", frameon=False, fontsize=8)
     for k, column in enumerate(sorted(members.columns, key=int)):
-        bottom.step(members.index, members[column], where="post", lw=2,
+        bottom.step(step_years(members.index, start_year), members[column], where="post", lw=2,
                     color=COALITION_COLOURS[k % len(COALITION_COLOURS)], label=f"coalition {column}")
-    bottom.set(xlabel="month", ylabel="members")
+    bottom.set(ylabel="members")
     bottom.legend(loc="upper right", frameon=False, fontsize=8)
     for ax in (top, bottom):
-        _mark_timeline(ax, ledger, _last_step(metrics), labels=ax is top)
-        _month_axis(ax)
+        _mark_timeline(ax, ledger, _last_step(metrics), start_year, labels=ax is top)
+        year_axis(ax)
     top.text(0, -0.02, "energy falls with each greedy move; it can rise between moves when new "
              "agreements change the propensities", transform=top.transAxes, fontsize=8, color="0.3", va="top")
     return fig
 
 
 def plot_coalition_map(agents: pd.DataFrame, ledger: pd.DataFrame, title: str = "") -> plt.Figure:
-    """The coalition actors on an equirectangular map, coloured by their final coalition."""
+    """The coalition actors on an equirectangular map (coastlines, borders), coloured by their final coalition."""
     labels = final_coalitions(ledger)
     where = agents.set_index("actor_id").loc[labels.index]
     fig, ax = plt.subplots(figsize=(14, 6.6))
-    ax.set_facecolor("#f3f6f9")
+    draw_coastlines_and_borders(ax, WORLD_EXTENT)
     ax.set_xticks(range(-180, 181, 30))
     ax.set_yticks(range(-60, 85, 30))
-    ax.grid(color="white", lw=1.0)
+    ax.grid(color="white", lw=0.8, alpha=0.7)
+    ax.set_axisbelow(True)
     background = agents[agents["type"] == "subnational"]
-    ax.scatter(background["lon"], background["lat"], s=3, color="0.75", lw=0, zorder=1)
+    ax.scatter(background["lon"], background["lat"], s=3, color="0.6", lw=0, zorder=1)
     placed: list[tuple[float, float, float]] = []
     halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
     for coalition in sorted(labels.unique()):
@@ -149,12 +156,12 @@ def plot_coalition_map(agents: pd.DataFrame, ledger: pd.DataFrame, title: str = 
         ax.scatter(rows["lon"], rows["lat"], s=90, color=colour, edgecolors="black", lw=0.6, zorder=3,
                    label=f"coalition {coalition} ({len(rows)})")
         for name, lon, lat in zip(rows["name"], rows["lon"], rows["lat"]):
-            x, y = _label_spot(lon, lat, 2.0 * len(name), placed)
+            x, y = label_spot(lon, lat, 2.0 * len(name), placed)
             placed.append((x, x + 2.0 * len(name), y))
             ax.annotate(name, (lon, lat), (x, y), fontsize=8, color=colour, zorder=4, path_effects=halo)
     ax.legend(loc="lower left", fontsize=9, title="final coalition", title_fontsize=9)
-    ax.set(xlim=(-180, 180), ylim=(-60, 85), aspect="equal", xlabel="longitude (°)", ylabel="latitude (°)",
-           title=_suptitle("Coalitions at the end of the run (landscape theory; grey: other cities)", title))
+    ax.set(xlabel="longitude (°)", ylabel="latitude (°)",
+           title=suptitle("Coalitions at the end of the run (landscape theory; grey: other cities)", title))
     return fig
 
 
@@ -163,51 +170,56 @@ def plot_coalition_map(agents: pd.DataFrame, ledger: pd.DataFrame, title: str = 
 
 def plot_declaration_signatures(metrics: pd.DataFrame, ledger: pd.DataFrame, title: str = "") -> plt.Figure:
     """Signatories of each declaration per month, the window it was open shaded in its colour."""
-    wide = _series(metrics, "declaration_signatories.")
+    wide = series(metrics, "declaration_signatories.")
+    start_year = start_year_of(metrics)
     fig, ax = plt.subplots(figsize=(10, 5))
     names = ledger[ledger["event"] == "opened"].set_index("detail")
     for k, column in enumerate(wide.columns):
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
-        ax.plot(wide.index, wide[column], color=colour, lw=2.2, label=f"{column}: {int(wide[column].iloc[-1])}")
+        ax.plot(step_years(wide.index, start_year), wide[column], color=colour, lw=2.2,
+                label=f"{column}: {int(wide[column].iloc[-1])}")
         if column in names.index:
             opened = int(names.loc[column, "step"])
             closed = ledger[(ledger["event"] == "closed") & (ledger["detail"] == column)]["step"]
             end = int(closed.iloc[0]) if len(closed) else _last_step(metrics)
-            ax.axvspan(opened - 0.5, end - 0.5, color=colour, alpha=0.12, lw=0)
-    _mark_timeline(ax, ledger, _last_step(metrics))
+            ax.axvspan(step_years(opened - 0.5, start_year), step_years(end - 0.5, start_year), color=colour,
+                       alpha=0.12, lw=0)
+    _mark_timeline(ax, ledger, _last_step(metrics), start_year)
     ax.legend(title="declaration: signatories at the end", loc="upper left", bbox_to_anchor=(1.01, 1),
               frameon=False, fontsize=8)
-    ax.set(xlabel="month", ylabel="signatories", ylim=(0, None),
-           title=_suptitle("Declaration signatures (threshold cascades, Granovetter 1978); "
+    ax.set(ylabel="signatories", ylim=(0, None),
+           title=suptitle("Declaration signatures (threshold cascades, Granovetter 1978); "
                            "shaded: open for signature", title))
-    _month_axis(ax)
+    year_axis(ax)
     return fig
 
 
 def plot_adoption_curves(metrics: pd.DataFrame, ledger: pd.DataFrame, title: str = "") -> plt.Figure:
     """Adopters of each practice: cumulative (top) and new adopters per month (bottom)."""
-    wide = _series(metrics, "adopters.")
+    wide = series(metrics, "adopters.")
+    start_year = start_year_of(metrics)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), sharex=True, height_ratios=(3, 2))
-    width = 0.8 / max(len(wide.columns), 1)
+    width = 0.8 / max(len(wide.columns), 1)  # in months
     for k, column in enumerate(wide.columns):
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
-        top.plot(wide.index, wide[column], color=colour, lw=2.2, label=column)
+        top.plot(step_years(wide.index, start_year), wide[column], color=colour, lw=2.2, label=column)
         new = wide[column].diff().fillna(wide[column].iloc[0])
-        bottom.bar(wide.index + (k - (len(wide.columns) - 1) / 2) * width, new, width=width, color=colour)
+        bottom.bar(step_years(wide.index + (k - (len(wide.columns) - 1) / 2) * width, start_year), new,
+                   width=width / 12, color=colour)
     top.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     top.set(ylabel="adopters", ylim=(0, None),
-            title=_suptitle("Diffusion of practices: innovation and imitation", title))
-    bottom.set(xlabel="month", ylabel="new adopters per month")
+            title=suptitle("Diffusion of practices: innovation and imitation", title))
+    bottom.set(ylabel="new adopters per month")
     for ax in (top, bottom):
-        _mark_timeline(ax, ledger, _last_step(metrics), labels=ax is top)
-        _month_axis(ax)
+        _mark_timeline(ax, ledger, _last_step(metrics), start_year, labels=ax is top)
+        year_axis(ax)
     return fig
 
 
 # ------------------------------------------------------------------ mega-events, networks, ranking
 
 
-def _host_series(ledger: pd.DataFrame, host: str, steps: pd.Index) -> pd.DataFrame:
+def _hostseries(ledger: pd.DataFrame, host: str, steps: pd.Index) -> pd.DataFrame:
     """Per month: proposals with ``host`` as a party, its agreements signed or contested, vetoes of them."""
     involved = ledger[ledger["parties"].map(lambda p: host in list(p)) & ledger["kind"].isin(AGREEMENT_KINDS)]
     counts = involved[involved["step"] > 0].pivot_table(index="step", columns="event", values="agreement_id",
@@ -224,23 +236,24 @@ def plot_mega_events(agents: pd.DataFrame, ledger: pd.DataFrame, title: str = ""
     the year and is idle until the next.
     """
     last = int(ledger["step"].max())
+    start_year = start_year_of(ledger)
     hosts = list(dict.fromkeys(ledger.loc[ledger["event"] == "mega_event_start", "actor_id"]))
     names = agents.set_index("actor_id")["name"]
     fig, axes = plt.subplots(len(hosts), 1, figsize=(10, 3.6 * len(hosts)), sharex=True, squeeze=False)
     colours = {"proposed": "#1f77b4", "signed": EVENT_COLOURS["signed"], "vetoed": EVENT_COLOURS["vetoed"]}
     for ax, host in zip(axes[:, 0], hosts):
-        series = _host_series(ledger, host, pd.RangeIndex(1, last + 1))
+        series = _hostseries(ledger, host, pd.RangeIndex(1, last + 1))
         yearly = series.groupby((series.index - 1) // 12).sum()
         for k, (column, colour) in enumerate(colours.items()):
-            ax.bar(yearly.index * 12 + 6.5 + (k - 1) * 3.6, yearly[column], width=3.4, color=colour,
+            ax.bar(start_year + yearly.index + 0.5 + (k - 1) * 0.3, yearly[column], width=0.28, color=colour,
                    label=column)
-        _mark_timeline(ax, ledger, last, host=host)
+        _mark_timeline(ax, ledger, last, start_year, host=host)
         ax.set(ylabel="per year", ylim=(0, yearly.to_numpy().max() * 1.25 + 1), title=names.get(host, host))
-        ax.set_xticks(np.arange(0, last + 1, 12))
+        ax.set_xticks(np.arange(start_year, start_year + (last + 11) // 12 + 1))
         ax.legend(loc="upper right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
-    axes[-1, 0].set_xlabel("month (bars: years of the run)")
-    fig.suptitle(_suptitle("Mega-events: proposals involving the host, its agreements (signed or contested) "
+    axes[-1, 0].set_xlabel("year (bars: the years of the run)")
+    fig.suptitle(suptitle("Mega-events: proposals involving the host, its agreements (signed or contested) "
                            "and vetoes", title))
     fig.tight_layout()
     return fig
@@ -249,18 +262,19 @@ def plot_mega_events(agents: pd.DataFrame, ledger: pd.DataFrame, title: str = ""
 def plot_network_members(metrics: pd.DataFrame, agents: pd.DataFrame, ledger: pd.DataFrame,
                          title: str = "") -> plt.Figure:
     """Members of each city network per month."""
-    wide = _series(metrics, "network_members.")
+    wide = series(metrics, "network_members.")
     names = agents.set_index("actor_id")["name"]
+    start_year = start_year_of(metrics)
     fig, ax = plt.subplots(figsize=(10, 5))
     for k, column in enumerate(wide.columns):
-        ax.plot(wide.index, wide[column], lw=2.2, color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
+        ax.plot(step_years(wide.index, start_year), wide[column], lw=2.2, color=SERIES_COLOURS[k % len(SERIES_COLOURS)],
                 label=f"{names.get(column, column)}: {int(wide[column].iloc[-1])}")
-    _mark_timeline(ax, ledger, _last_step(metrics))
+    _mark_timeline(ax, ledger, _last_step(metrics), start_year)
     ax.legend(title="network: members at the end", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               fontsize=8)
-    ax.set(xlabel="month", ylabel="members", ylim=(0, None),
-           title=_suptitle("City networks recruiting members", title))
-    _month_axis(ax)
+    ax.set(ylabel="members", ylim=(0, None),
+           title=suptitle("City networks recruiting members", title))
+    year_axis(ax)
     return fig
 
 
@@ -288,6 +302,6 @@ def plot_top_actors(agents: pd.DataFrame, ledger: pd.DataFrame, title: str = "")
             ax.bar(0, 0, color=colour, label=kind)
     ax.legend(loc="lower right", frameon=False, fontsize=8)
     ax.set(xlabel="agreements signed in the run (signed or contested)",
-           title=_suptitle(f"Top {len(table)} actors by agreements", title))
+           title=suptitle(f"Top {len(table)} actors by agreements", title))
     ax.grid(axis="x", alpha=0.3)
     return fig
