@@ -3,7 +3,7 @@
 Model-level: agreements in force (total, by domain, by kind), signed, vetoed,
 contested, declined, renewed, withdrawn and expired this step, the
 subnationals' utilisation of their yearly capacity and how many are at it, the share of agreements in force that have a
-subnational party, members per network, the Gini coefficient of degrees and
+subnational party, members and countries per network, the Gini coefficient of degrees and
 the average clustering of the agreement graph.  Actor-level: degree,
 agreements by domain, memberships.
 """
@@ -65,6 +65,13 @@ def clustering(model: DiplomacyModel) -> float:
     return float(coefficient.mean())
 
 
+def network_countries(model: DiplomacyModel, network) -> int:
+    """Countries with at least one member of ``network`` (ICLEI: "1,200 cities in 84 countries")."""
+    if not network.members:
+        return 0
+    return len(np.unique(model.actors.country[np.fromiter(network.members, dtype=np.int64)]))
+
+
 def model_reporters(model: DiplomacyModel) -> dict[str, Callable]:
     """Model reporters named as in the metrics table (DESIGN.md §7)."""
     subnational_rows = model.pool
@@ -91,6 +98,7 @@ def model_reporters(model: DiplomacyModel) -> dict[str, Callable]:
         reporters[f"active_by_kind.{kind}"] = lambda m, k=kind: m.active_by_kind[k]
     for net in model.networks:
         reporters[f"network_members.{net.actor_id}"] = lambda m, n=net: len(n.members)
+        reporters[f"network_countries.{net.actor_id}"] = lambda m, n=net: network_countries(m, n)
     for process in model.processes:  # coalitions, declarations, diffusion: each names its own metrics
         reporters.update(process.reporters())
     return reporters
