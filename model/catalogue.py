@@ -22,8 +22,9 @@ A scenario file may list its actors inline (``subnationals:``, ``nationals:``
 - the catalogue's relations between nations are kept when both nations have a
   government in the scenario; the scenario's own ``relations`` override them
   pair by pair;
-- the catalogue dates agreements and offices by calendar (``signed: 2013``,
-  ``opened: "2015-06"``); they become steps of the run: a date ``YYYY-MM`` is
+- the catalogue dates networks, agreements and offices by calendar
+  (``founded: "1990-09"``, ``signed: 2013``, ``opened: "2015-06"``, a scope
+  change's ``date``); they become steps of the run: a date ``YYYY-MM`` is
   step ``(YYYY − start_year)·12 + MM`` (step 1 is January of ``start_year``), a
   year alone is the step before its January, ``(YYYY − start_year)·12``;
 - events (``events:``, each with a ``type`` and a ``date``) go on the
@@ -53,7 +54,8 @@ SECTIONS: tuple[str, ...] = ("subnationals", "nationals", "networks", "private_a
                               "practices", "events")
 """Catalogue sections a scenario can include, in the order they are composed."""
 
-DATED_FIELDS: dict[str, dict[str, str]] = {"agreements": {"signed": "signed_step"},
+DATED_FIELDS: dict[str, dict[str, str]] = {"networks": {"founded": "founded_step"},
+                                           "agreements": {"signed": "signed_step"},
                                            "offices": {"opened": "opened_step", "closed": "closed_step"},
                                            "practices": {"introduced": "step"},
                                            "events": {"date": "step"}}
@@ -128,6 +130,10 @@ def compose(data: Any, catalogue: Any, where: str, catalogue_where: str) -> Any:
                     date = item.pop(date_field)
                     item[step_field] = None if date is None else step_of(
                         date, start_year, catalogue_where, f"{section}.{item['id']}.{date_field}")
+            for k, change in enumerate(item.get("scope_changes") or [] if section == "networks" else []):
+                if isinstance(change, dict) and "date" in change:
+                    change["step"] = step_of(change.pop("date"), start_year, catalogue_where,
+                                             f"{section}.{item['id']}.scope_changes[{k}].date")
             for k, campaign in enumerate(item.get("campaigns") or [] if section == "private_actors" else []):
                 if isinstance(campaign, dict) and "date" in campaign:  # a campaign under way at the start runs in month 1
                     campaign["step"] = max(1, step_of(campaign.pop("date"), start_year, catalogue_where,
