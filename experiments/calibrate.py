@@ -126,7 +126,8 @@ class Calibration:
     """Stop once the distance threshold is at or below this."""
     max_simulations: int | None = field(default=None, metadata=bounds(1))
     max_minutes: float | None = field(default=None, metadata=bounds(0))
-    """Wall-time budget of one command (pyabc's max_walltime)."""
+    """Wall-time budget of one command (pyabc's max_walltime): then the calibration ends with the
+    generations it has."""
     batch_size: int = field(default=10, metadata=bounds(1))
     """Simulations per Dask task."""
     replicates: int = field(default=20, metadata=bounds(1))
@@ -568,12 +569,9 @@ def run_abc(plan: Plan, out_dir: Path) -> Outcome:
                         max_walltime=(timedelta(minutes=calibration.max_minutes)
                                       if calibration.max_minutes is not None else None))
         history = pyabc.History(url)
-        stopped = _stopping_reason(calibration, history)
-        if stopped is None:  # the wall-time budget ran out: the next command goes on
-            return _outcome(history, before, started)
         populations = history.get_all_populations()
-        write_json({"status": "complete", "stopped": stopped, "generations": int(history.max_t + 1),
-                    "simulations": int(history.total_nr_simulations),
+        write_json({"status": "complete", "stopped": _stopping_reason(calibration, history),
+                    "generations": int(history.max_t + 1), "simulations": int(history.total_nr_simulations),
                     "epsilon": float(populations["epsilon"].iloc[-1])}, record)
     return _outcome(pyabc.History(url), before, started)
 
@@ -595,8 +593,8 @@ def _generations_in(out_dir: Path) -> int:
     return int(pyabc.History(database_url(out_dir)).max_t + 1)
 
 
-def _stopping_reason(calibration: Calibration, history) -> str | None:
-    """Why the ABC run stopped, or None if it stopped on the wall-time budget (not finished)."""
+def _stopping_reason(calibration: Calibration, history) -> str:
+    """Why the ABC run stopped: its generations, epsilon, simulations, or else its wall-time budget."""
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0]
     if len(populations) >= calibration.generations:
@@ -605,7 +603,7 @@ def _stopping_reason(calibration: Calibration, history) -> str | None:
         return f"epsilon at or below {calibration.min_epsilon}"
     if calibration.max_simulations is not None and history.total_nr_simulations >= calibration.max_simulations:
         return f"{calibration.max_simulations} simulations"
-    return None
+    return f"the wall-time budget ({calibration.max_minutes} minutes)"
 
 
 def _outcome(history, before: int, started: float) -> Outcome:
@@ -727,10 +725,6 @@ def main(cfg: DictConfig) -> None:
         plan = plan_calibration(cfg, list(hydra_cfg.overrides.task))
         outcome = run_abc(plan, out_dir)
     name = plan.calibration.name
-    if not (out_dir / RECORD).is_file():
-        print(f"{name}: stopped on its wall-time budget after {outcome.generations} generations; "
-              f"run the same command again to go on. Database: {out_dir / DATABASE}")
-        return
     tables = write_results(plan, out_dir)
     record = json.loads((out_dir / RECORD).read_text())
     print(f"{name}: {record['generations']} generations ({outcome.resumed_from} already done), "
