@@ -6,7 +6,9 @@
 - ``run``: the plots of every run (agreements by domain, signed/vetoed/contested, world map);
 - ``story``: the story plots a run draws when it has what they show (coalitions,
   declarations, practices, mega-events, networks, top actors);
-- ``sweep``: the plots of a sweep (over time, heatmap, Latin hypercube, Sobol, Morris).
+- ``sweep``: the plots of a sweep (over time, heatmap, Latin hypercube, Sobol, Morris);
+- ``calibration``: a calibration's posterior (marginals, pairs) and its validation (model bands
+  against every observed point).
 """
 
 from experiments.plots.common import (DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOUR, WORLD_EXTENT,

@@ -1,0 +1,162 @@
+"""Calibration (fast): plans, the distance, one-line errors, and a smoke calibration and validation."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from hydra.core.global_hydra import GlobalHydra
+
+from experiments import calibrate, validate
+from experiments.config import compose_checked, hydra_configs
+from experiments.sweep import LOOPBACK_ANY_PORT
+
+ROOT = Path(__file__).resolve().parents[1]
+ONE_LINE = re.compile(r"^error: .+: field '[^']*': bad value .+: allowed: .+$")
+
+
+@pytest.fixture(autouse=True)
+def fresh_hydra():
+    GlobalHydra.instance().clear()
+    yield
+    GlobalHydra.instance().clear()
+
+
+def plan_of(*overrides: str) -> calibrate.Plan:
+    overrides = ["calibration=smoke", *overrides]
+    with hydra_configs():
+        return calibrate.plan_calibration(compose_checked(overrides, "calibrate"), overrides)
+
+
+@pytest.fixture(scope="module")
+def threads_cluster():
+    """Two in-process Dask worker threads: a calibration without starting processes."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT}) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_smoke_plan():
+    plan = plan_of()
+    assert plan.start_year == 2015 and plan.fitted == ["classroom_agreements_active"]
+    assert plan.held_out == ["classroom_iclei_members"]
+    assert [(p.key, p.step) for p in plan.points][:3] == [
+        ("agreements_active@2015-02", 2), ("agreements_active@2015-04", 4), ("agreements_active@2015-06", 6)]
+    stats = plan.simulator.run({"rules.utility.tau": 0.5, "rules.utility.proposal_cost": 0.2}, 7)
+    assert {k: stats[k] for k in plan.observed} == plan.observed  # the synthetic file: these values, seed 7
+    assert plan.discrepancy(stats) == 0.0
+    assert len(stats["trajectory:agreements_active"]) == 7
+
+
+def test_parameters_move_the_statistics():
+    plan = plan_of()
+    low = [plan.simulator.run({"rules.utility.tau": 0.05}, seed)["agreements_active@2015-06"] for seed in range(4)]
+    high = [plan.simulator.run({"rules.utility.tau": 1.5}, seed)["agreements_active@2015-06"] for seed in range(4)]
+    assert sum(high) > sum(low)
+
+
+def test_the_distance_is_one_sided_for_more_than_and_tolerant_for_approximate():
+    plan = plan_of()
+    point = plan.points[0]
+    exact = calibrate.Point(**{**point.__dict__, "value": 100.0, "kind": "exact"})
+    more = calibrate.Point(**{**exact.__dict__, "kind": "more_than"})
+    about = calibrate.Point(**{**exact.__dict__, "kind": "approximate"})
+    d = calibrate.Discrepancy((exact,), 0.1)
+    assert d.residual(exact, 120) == pytest.approx(0.2) and d.residual(exact, 80) == pytest.approx(-0.2)
+    assert d.residual(more, 150) == 0.0 and d.residual(more, 80) == pytest.approx(-0.2)
+    assert d.residual(about, 108) == 0.0 and d.residual(about, 130) == pytest.approx(0.2)
+    held = calibrate.Point(**{**exact.__dict__, "key": "other", "role": "hold_out"})
+    both = calibrate.Discrepancy((exact, held), 0.1)
+    assert both({exact.key: 110.0, "other": 1e6}) == pytest.approx(0.1)  # held-out points never count
+
+
+@pytest.mark.parametrize("args, names", [
+    (["calibration.priors.rules.utility.tau.distribution=beta"], "calibration.priors.rules.utility.tau"),
+    (["calibration.targets[0].metric=members_of_iclei"], "calibration.targets[0]"),
+    (["calibration.steps=3"], "classroom_synthetic.csv, row 3"),
+    (["calibration.observed=[scenarios/observed/nope.csv]"], "nope.csv"),
+    (["+calibration.priors.rules.utility.nope={distribution: uniform, low: 0, high: 1}"], "rules.utility.nope"),
+    (["calibration.priors.rules.utility.tau.high=0.01"], "calibration.priors.rules.utility.tau"),
+    (["calibration.targets[1].series=iclei"], "calibration.targets[1]"),
+    (["calibration=nope"], "calibration=nope"),
+])
+def test_mistakes_end_with_one_line_and_exit_2(args, names, monkeypatch, capsys):
+    argv = args if args[0].startswith("calibration=") else ["calibration=smoke", *args]
+    monkeypatch.setattr(sys, "argv", ["experiments.calibrate", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        calibrate.cli()
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2
+    assert ONE_LINE.match(err) and len(err.splitlines()) == 1, err
+    assert names in err, err
+
+
+def test_a_date_outside_the_run_names_it(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["experiments.calibrate", "calibration=smoke", "calibration.steps=3"])
+    with pytest.raises(SystemExit):
+        calibrate.cli()
+    err = capsys.readouterr().err
+    assert "classroom_synthetic.csv, row 3" in err and "'2015-04'" in err and "2014-12 (step 0) to 2015-03" in err
+
+
+def test_the_command_line_exits_2_on_an_unreadable_observed_file(tmp_path):
+    bad = tmp_path / "observed.csv"
+    bad.write_bytes(b"\xff\xfe\x00")
+    result = subprocess.run([sys.executable, "-m", "experiments.calibrate", "calibration=smoke",
+                             f"calibration.observed=[{bad}]", f"hydra.run.dir={tmp_path / 'out'}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and ONE_LINE.match(result.stderr.strip()), result.stderr
+    assert str(bad) in result.stderr and "UTF-8" in result.stderr
+
+
+def test_smoke_calibration_validation_and_resume(tmp_path, threads_cluster):
+    plan = plan_of(f"calibration.scheduler={threads_cluster}", "calibration.progress=false",
+                   "calibration.population_size=10", "calibration.replicates=4")
+    out = tmp_path / "smoke"
+    outcome = calibrate.run_abc(plan, out)
+    assert outcome.generations == 2 and outcome.resumed_from == 0
+    tables = calibrate.write_results(plan, out)
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert len(posterior) == 10 and posterior["weight"].sum() == pytest.approx(1.0)
+    assert set(posterior.columns) >= {"rules.utility.tau", "rules.utility.proposal_cost", "distance"}
+    assert (posterior["distance"] <= tables["generations"]["epsilon"].iloc[-1] + 1e-12).all()
+    assert {p.name for p in (out / "plots").glob("*.png")} == {"marginals.png", "pairs.png", "predictive.png"}
+    median = yaml.safe_load((out / "posterior_median.yaml").read_text())
+    assert median["defaults"] == ["override /scenario: classroom"] and median["steps"] == 6
+    summary = tables["summary"].set_index("parameter")
+    assert median["rules"]["utility"]["tau"] == pytest.approx(summary.loc["rules.utility.tau", "median"])
+
+    again = calibrate.run_abc(plan, out)  # finished: the database is read, nothing is simulated
+    assert again.resumed_from == 2 and again.simulations == outcome.simulations
+
+    targets = validate.validate(plan, out)
+    assert list(targets["role"]) == ["fit", "hold_out"]
+    text = (out / "validation.md").read_text()
+    assert "Held out (never in the distance): classroom_iclei_members" in text
+    assert len(pd.read_csv(out / "validation.csv")) == len(plan.points)
+    assert (out / "plots" / "validation.png").is_file()
+
+
+def test_a_folder_of_another_calibration_is_refused(tmp_path):
+    plan = plan_of()
+    out = tmp_path / "cal"
+    out.mkdir()
+    (out / calibrate.DATABASE).write_bytes(b"")
+    (out / "calibration.yaml").write_text(yaml.safe_dump({**calibrate.what_is_computed(plan.calibration),
+                                                          "steps": 5}))
+    with pytest.raises(calibrate.SchemaError, match="calibration.steps"):
+        calibrate.check_folder(plan, out)
+
+
+def test_network_growth_is_a_valid_calibration_file():
+    data = yaml.safe_load((ROOT / "configs" / "calibration" / "network_growth.yaml").read_text())
+    calibration = calibrate.load(calibrate.Calibration, data, "network_growth")
+    assert {t.role for t in calibration.targets} == {"fit", "hold_out"}
+    assert [t.series for t in calibration.targets if t.role == "fit"] == ["iclei_members", "c40_members"]
