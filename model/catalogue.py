@@ -26,7 +26,9 @@ A scenario file may list its actors inline (``subnationals:``, ``nationals:``
   (``founded: "1990-09"``, ``signed: 2013``, ``opened: "2015-06"``, a scope
   change's ``date``); they become steps of the run: a date ``YYYY-MM`` is
   step ``(YYYY − start_year)·12 + MM`` (step 1 is January of ``start_year``), a
-  year alone is the step before its January, ``(YYYY − start_year)·12``;
+  year alone is its January (the month is not known); an agreement or office
+  dated at or before step 0 is in force when the run starts; an office dated
+  later opens on that step (an agreement cannot: the model signs those);
 - events (``events:``, each with a ``type`` and a ``date``) go on the
   scenario's timeline when they fall inside the run; an event before the start
   is history: it is listed in ``timeline.history`` (and the ledger records it
@@ -69,10 +71,10 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
 def step_of(date: Any, start_year: int, where: str, path: str) -> int:
-    """The run step of a calendar date: ``YYYY-MM`` → (YYYY − start_year)·12 + MM; a year alone → (YYYY − start_year)·12."""
+    """The run step of a calendar date: ``YYYY-MM`` → (YYYY − start_year)·12 + MM; a year alone is its January."""
     match = _DATE.match(str(date)) if isinstance(date, (int, str)) and not isinstance(date, bool) else None
-    month = int(match.group(2)) if match and match.group(2) else 0
-    if match is None or not 0 <= month <= 12:
+    month = int(match.group(2)) if match and match.group(2) else 1
+    if match is None or not 1 <= month <= 12:
         raise SchemaError(where, path, date, 'a year (2013) or a year and month ("2013-05")')
     return (int(match.group(1)) - start_year) * 12 + month
 

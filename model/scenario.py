@@ -590,6 +590,9 @@ def _check_references(s: Scenario, where: str) -> None:
         if ag.id in agreement_ids:
             raise SchemaError(where, f"agreements[{i}].id", ag.id, "an id not used by another agreement")
         agreement_ids.add(ag.id)
+        if ag.signed_step > 0:
+            raise SchemaError(where, f"agreements[{i}].signed_step", ag.signed_step,
+                              "a month at or before the start (0 or less): agreements after it are the model's to sign")
         if ag.duration is not None and ag.signed_step + ag.duration <= 0:
             raise SchemaError(where, f"agreements[{i}].duration", ag.duration,
                               f"a duration that ends after the start (more than {-ag.signed_step} months, "

@@ -67,7 +67,7 @@ def test_compose_keeps_present_members_applies_changes_and_dates():
     assert a["memberships"] == ["net1"] and a["capacity"] == 9.0
     assert "lat" not in b  # null restores the default (here: required, so the schema will say so)
     assert out["networks"][0]["members"] == ["a", "b"]
-    assert out["agreements"][0]["signed_step"] == -24 and "signed" not in out["agreements"][0]
+    assert out["agreements"][0]["signed_step"] == -23 and "signed" not in out["agreements"][0]
     assert out["offices"][0]["opened_step"] == 15
     assert out["relations"] == [{"a": "FR", "b": "ES", "value": 0.9}]  # the story's own value wins
     assert CATALOGUE_DATA["subnationals"][0]["capacity"] == 4.0  # the catalogue is not edited
@@ -78,7 +78,7 @@ def test_relations_need_both_governments():
     assert out["relations"] == []
 
 
-@pytest.mark.parametrize("date, step", [(2015, 0), ("2015-01", 1), ("2014-12", 0), (2013, -24), ("2016-03", 15)])
+@pytest.mark.parametrize("date, step", [(2015, 1), ("2015-01", 1), ("2014-12", 0), (2013, -23), ("2016-03", 15)])
 def test_step_of_dates(date, step):
     assert step_of(date, 2015, "f", "x") == step
 
