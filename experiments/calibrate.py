@@ -344,9 +344,11 @@ def _check_priors(calibration: Calibration, template: DictConfig, where: Callabl
             value = prior.low if prior.low is not None else prior.mean
             _blamed(source, lambda: compose_checked(calibration.base + [f"{key}={value}"]))  # Hydra's one line
             raise SchemaError(where(field_path), field_path, key, "an override key of a run holding a number")
-        if isinstance(current, bool) or not isinstance(current, (int, float)):
+        # null: a number the run takes from its scenario file unless set (scenario.networks.<id>.recruitment_rate)
+        if current is not None and (isinstance(current, bool) or not isinstance(current, (int, float))):
             raise SchemaError(where(field_path), field_path, current,
-                              "a key holding a number in the run's config (priors are over numbers)")
+                              "a key holding a number in the run's config, or null for the scenario file's "
+                              "number (priors are over numbers)")
         if isinstance(current, int):
             integer_keys.add(key)
     return integer_keys
