@@ -28,7 +28,7 @@ from experiments.plots.common import (DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOU
 
 N_LABELS = 15
 CHAR_DEG, LINE_DEG = 2.0, 3.8  # rough size of a map label character / line, in degrees
-LABEL_STYLES = {"national": {"style": "italic"}, "network": {"weight": "bold"}}
+LABEL_STYLES = {"national": {"style": "italic"}, "network": {"weight": "bold"}, "private": {"color": "indigo"}}
 
 
 def plot_run(metrics: pd.DataFrame, agents: pd.DataFrame, agreements: pd.DataFrame,
@@ -115,7 +115,7 @@ def _draw_edges(ax, agents: pd.DataFrame, edges: pd.DataFrame) -> list[str]:
 
 
 def _draw_actors(ax, agents: pd.DataFrame) -> None:
-    """Cities (filled) and regions (open) as circles sized by population; governments and networks."""
+    """Cities (filled) and regions (open) as circles sized by population; governments, networks, private actors."""
     sub = agents[agents["type"] == "subnational"]
     size = 4 + 140 * sub["population"] / max(sub["population"].max(), 1)  # marker area ∝ population
     city = (sub["kind"] == "city").to_numpy()
@@ -126,13 +126,16 @@ def _draw_actors(ax, agents: pd.DataFrame) -> None:
     ax.scatter(nat["lon"], nat["lat"], s=22, marker="s", facecolors="white", edgecolors="black", lw=0.7, zorder=3)
     net = agents[agents["type"] == "network"]
     ax.scatter(net["lon"], net["lat"], s=180, marker="*", color="gold", edgecolors="black", lw=0.7, zorder=4)
+    private = agents[agents["type"] == "private"]  # at their home city
+    ax.scatter(private["lon"], private["lat"], s=70, marker="D", color="tab:purple", edgecolors="black", lw=0.7,
+               zorder=4)
 
 
 def _label_rows(agents: pd.DataFrame) -> pd.DataFrame:
-    """The actors worth naming: every network, the top nationals and subnationals by degree."""
+    """The actors worth naming: every network and private actor, the top nationals and subnationals by degree."""
     linked = agents[agents["degree"] > 0].sort_values("degree", ascending=False, kind="stable")
     nat = linked[linked["type"] == "national"].head(3)
-    net = agents[agents["type"] == "network"]
+    net = agents[agents["type"].isin(["network", "private"])]
     sub = linked[linked["type"] == "subnational"].head(max(N_LABELS - len(nat) - len(net), 0))
     return pd.concat([net, nat, sub])
 
@@ -177,6 +180,8 @@ def _map_legends(ax, domains: list[str]) -> None:
         Line2D([], [], marker="o", markerfacecolor="none", label="region", **marker_only),
         Line2D([], [], marker="s", markerfacecolor="white", label="national government (capital)", **marker_only),
         Line2D([], [], marker="*", markerfacecolor="gold", markersize=12, label="city network (seat)",
+               **marker_only),
+        Line2D([], [], marker="D", markerfacecolor="tab:purple", label="firm or business lobby (home city)",
                **marker_only),
         Line2D([], [], color="0.3", lw=1, label="agreement in force"),
         Line2D([], [], color="0.3", lw=1, linestyle=(0, (4, 2)), label="contested (signed despite veto)"),
