@@ -19,6 +19,7 @@ writes ``bench.json`` into the Hydra output folder.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
@@ -62,6 +63,7 @@ def threshold_for(n_cities: int) -> int:
 
 
 def time_steps(model, steps: int) -> float:
+    gc.collect()  # the garbage of models timed before is not this model's cost
     started = time.perf_counter()
     for _ in range(steps):
         model.step()
@@ -198,7 +200,8 @@ def report(result: dict) -> str:
 
 @hydra.main(config_path="../configs", config_name="bench", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    logging.getLogger("MESA").setLevel(logging.WARNING)
+    for name in ("MESA", "distributed"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     with user_errors():
         settings = load(BenchSettings, {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "hydra"}, "configs/bench.yaml")
     folder = Path(HydraConfig.get().runtime.output_dir)
