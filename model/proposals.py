@@ -180,8 +180,9 @@ def propose_month(model: DiplomacyModel, proposers: np.ndarray, candidates: np.n
             ag = make_offer(model, offers, r, best[r], accept, "bilateral")
         if ag is not None and ag.live:
             i, j = ag.parties
+            signed_domain = model.domain_index(ag.domain)
             signed.update(ag.parties)
-            signed_in.update(((i, ag_domain := model.domain_index(ag.domain)), (j, ag_domain)))
+            signed_in.update(((i, signed_domain), (j, signed_domain)))
             pairs.add((i, j) if i < j else (j, i))
 
 
