@@ -99,8 +99,9 @@ def sweep_throughput(runs: int, steps: int, folder: Path) -> dict:
     """Seconds for the same runs done by two plain processes at once, and by the sweep on 2 Dask workers.
 
     Each plain process does every other run through the sweep's own
-    ``run_task`` (compose, build, simulate, write), so the two differ only in
-    how the runs are distributed.
+    ``run_task`` (compose, build, simulate, write), with one thread per
+    numerical library as Dask's nannies give their workers, so the two
+    differ only in how the runs are distributed.
     """
     from experiments.sweep import SweepSettings, execute_runs, plan_sweep
 
@@ -113,7 +114,8 @@ def sweep_throughput(runs: int, steps: int, folder: Path) -> dict:
         (folder / f"lane{k}.pkl").write_bytes(pickle.dumps(plan.runs[k::2]))
         lanes.append([sys.executable, "-c", _LANE, str(folder / f"lane{k}.pkl"), str(folder / f"plain{k}")])
     started = time.perf_counter()
-    for process in [subprocess.Popen(lane, cwd=PROJECT_ROOT) for lane in lanes]:
+    single = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
+    for process in [subprocess.Popen(lane, cwd=PROJECT_ROOT, env=single) for lane in lanes]:
         if process.wait():
             raise RuntimeError(f"a plain process of the sweep benchmark failed (exit {process.returncode})")
     plain = time.perf_counter() - started
