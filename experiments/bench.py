@@ -1,23 +1,34 @@
-"""Benchmark: cost per actor-step of the world scenario against Mesa's Boltzmann wealth model.
+"""Benchmark: cost per actor-step of the world and article scenarios against Mesa's Boltzmann model,
+and the sweep's parallel throughput.
 
     python -m experiments.bench                  # sizes 3,400 and 34,000 cities, 24 steps, median of 3
-    python -m experiments.bench repeats=1 steps=12
+    python -m experiments.bench repeats=1 steps=12 sweep_runs=4
 
-Both models are timed in the same process and the same run (the machine is
-noisy; only ratios measured together mean anything): µs per actor-step at each
-size, their ratio, the scaling exponent b of time ∝ N^b between the two sizes,
-and the peak resident memory of the process.  Prints a table and writes
-``bench.json`` into the Hydra output folder.
+Models are timed in the same process and the same run (the machine is
+noisy; only ratios measured together mean anything): µs per actor-step of
+the world scenario at each size, its ratio to Boltzmann's at the same N,
+the scaling exponent b of time ∝ N^b between the two sizes, the peak
+resident memory of the process; the ``article`` scenario's stepping (as
+``experiments.run`` builds it) against Boltzmann at the same N
+(``article_ratio_to_boltzmann``); and the same ``sweep_runs`` runs of the
+``throughput`` experiment done by two plain processes at once and by the
+sweep on 2 Dask workers (``sweep_parallel_efficiency``: the first time over
+the second; both include starting their processes).  Prints a table and
+writes ``bench.json`` into the Hydra output folder.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
 import platform
+import pickle
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +38,7 @@ import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import PROJECT_ROOT, load_scenario, user_errors
+from experiments.config import PROJECT_ROOT, compose_checked, load_scenario, prepare, user_errors
 from experiments.outputs import write_json
 from model import DiplomacyModel
 from model.scenario import city_table
@@ -40,6 +51,9 @@ class BenchSettings:
     steps: int = field(default=24, metadata=bounds(1))
     repeats: int = field(default=3, metadata=bounds(1))
     seed: int = 1
+    article_steps: int = field(default=120, metadata=bounds(1))
+    sweep_runs: int = field(default=8, metadata=bounds(2))
+    sweep_steps: int = field(default=24, metadata=bounds(1))
 
 
 def threshold_for(n_cities: int) -> int:
@@ -49,6 +63,7 @@ def threshold_for(n_cities: int) -> int:
 
 
 def time_steps(model, steps: int) -> float:
+    gc.collect()  # the garbage of models timed before is not this model's cost
     started = time.perf_counter()
     for _ in range(steps):
         model.step()
@@ -69,6 +84,50 @@ def boltzmann_run(n: int, steps: int, seed: int) -> float:
     return time_steps(model, steps)
 
 
+def article_run(steps: int, seed: int) -> tuple[int, float]:
+    """(actors, seconds for ``steps`` steps) of the ``article`` scenario as ``experiments.run`` builds it."""
+    overrides = ["scenario=article", f"seed={seed}", "plots=false", "progress=false"]
+    setup = prepare(compose_checked(overrides), overrides)
+    model = DiplomacyModel(setup.scenario, setup.rules, rng=seed)
+    return len(model.subnationals) + len(model.nationals) + len(model.networks), time_steps(model, steps)
+
+
+_LANE = "import pickle, sys\nfrom experiments.sweep import run_task\nfor run in pickle.load(open(sys.argv[1], 'rb')):\n    run_task(run, sys.argv[2])\n"
+
+
+def sweep_throughput(runs: int, steps: int, folder: Path) -> dict:
+    """Seconds for the same runs done by two plain processes at once, and by the sweep on 2 Dask workers.
+
+    Each plain process does every other run through the sweep's own
+    ``run_task`` (compose, build, simulate, write), with one thread per
+    numerical library as Dask's nannies give their workers, so the two
+    differ only in how the runs are distributed.
+    """
+    from experiments.sweep import SweepSettings, execute_runs, plan_sweep
+
+    overrides = ["experiment=throughput", f"experiment.replicates={runs}", f"experiment.steps={steps}",
+                 "sweep.progress=false"]
+    plan = plan_sweep(compose_checked(overrides, config_name="sweep"), overrides)
+    folder.mkdir(parents=True, exist_ok=True)
+    lanes = []
+    for k in range(2):
+        (folder / f"lane{k}.pkl").write_bytes(pickle.dumps(plan.runs[k::2]))
+        lanes.append([sys.executable, "-c", _LANE, str(folder / f"lane{k}.pkl"), str(folder / f"plain{k}")])
+    started = time.perf_counter()
+    single = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
+    for process in [subprocess.Popen(lane, cwd=PROJECT_ROOT, env=single) for lane in lanes]:
+        if process.wait():
+            raise RuntimeError(f"a plain process of the sweep benchmark failed (exit {process.returncode})")
+    plain = time.perf_counter() - started
+    started = time.perf_counter()
+    failures = execute_runs(plan.runs, folder / "sweep", SweepSettings(workers=2, progress=False), 0, "throughput")
+    dask = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"a run of the sweep benchmark failed: {failures[0].error}")
+    return {"sweep_runs": runs, "sweep_steps": steps, "two_plain_processes_s": plain, "sweep_2_workers_s": dask,
+            "sweep_parallel_efficiency": plain / dask}
+
+
 def landscape_minimum_seconds(n: int = 20, k: int = 2, seed: int = 0) -> float:
     """Time of the exhaustive landscape minimum (Axelrod & Bennett 1993) for n actors and k coalitions."""
     from model.rules import landscape_minimum
@@ -85,7 +144,7 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(settings: BenchSettings) -> dict:
+def measure(settings: BenchSettings, folder: Path) -> dict:
     rows = []
     for size in settings.sizes:
         threshold = threshold_for(size)
@@ -102,9 +161,22 @@ def measure(settings: BenchSettings) -> dict:
     step_time = [r["world_us_per_actor_step"] * r["cities"] for r in (small, large)]
     exponent = (math.log(step_time[1] / step_time[0]) / math.log(large["cities"] / small["cities"])
                 if large["cities"] != small["cities"] else float("nan"))
+    article, boltzmann, n = [], [], 0
+    for r in range(settings.repeats):
+        n, seconds = article_run(settings.article_steps, settings.seed + r)
+        article.append(seconds)
+        boltzmann.append(boltzmann_run(n, settings.article_steps, settings.seed + r))
+    per_article = statistics.median(article) / (n * settings.article_steps) * 1e6
+    per_boltzmann = statistics.median(boltzmann) / (n * settings.article_steps) * 1e6
+    memory = peak_memory_mb()  # before the sweep, whose runs live in other processes
+    sweep = sweep_throughput(settings.sweep_runs, settings.sweep_steps, Path(folder) / "sweep")
     return {"sizes": rows, "ratio_to_boltzmann": large["ratio"], "scaling_exponent": exponent,
+            "article": {"actors": n, "steps": settings.article_steps, "article_us_per_actor_step": per_article,
+                        "boltzmann_us_per_actor_step": per_boltzmann},
+            "article_ratio_to_boltzmann": per_article / per_boltzmann,
+            **sweep,
             "landscape_minimum_20x2_s": landscape_minimum_seconds(),
-            "peak_memory_mb": peak_memory_mb(), "steps": settings.steps, "repeats": settings.repeats,
+            "peak_memory_mb": memory, "steps": settings.steps, "repeats": settings.repeats,
             "cores": os.cpu_count(), "python": platform.python_version()}
 
 
@@ -115,6 +187,13 @@ def report(result: dict) -> str:
                      f"{r['boltzmann_us_per_actor_step']:>24.2f} {r['ratio']:>6.2f}")
     lines.append(f"ratio to Boltzmann at the large size: {result['ratio_to_boltzmann']:.2f} (target ≤ 1.0)")
     lines.append(f"scaling exponent: {result['scaling_exponent']:.3f} (target ≤ 1.15)")
+    art = result["article"]
+    lines.append(f"article, {art['actors']} actors: {art['article_us_per_actor_step']:.2f} µs/actor-step, Boltzmann "
+                 f"{art['boltzmann_us_per_actor_step']:.2f}: ratio {result['article_ratio_to_boltzmann']:.2f} "
+                 "(target ≤ 2)")
+    lines.append(f"sweep, {result['sweep_runs']} runs of {result['sweep_steps']} months: two plain processes "
+                 f"{result['two_plain_processes_s']:.1f} s, 2 Dask workers {result['sweep_2_workers_s']:.1f} s: "
+                 f"parallel efficiency {result['sweep_parallel_efficiency']:.2f} (target ≥ 0.9)")
     lines.append(f"exhaustive landscape minimum, 20 actors, 2 coalitions: {result['landscape_minimum_20x2_s']:.2f} s")
     lines.append(f"peak memory: {result['peak_memory_mb']:.0f} MB; {result['cores']} cores; "
                  f"{result['steps']} steps, median of {result['repeats']}")
@@ -123,12 +202,14 @@ def report(result: dict) -> str:
 
 @hydra.main(config_path="../configs", config_name="bench", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    logging.getLogger("MESA").setLevel(logging.WARNING)
+    for name in ("MESA", "distributed"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     with user_errors():
         settings = load(BenchSettings, {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "hydra"}, "configs/bench.yaml")
-    result = measure(settings)
+    folder = Path(HydraConfig.get().runtime.output_dir)
+    result = measure(settings, folder)
     print(report(result))
-    path = write_json(result, Path(HydraConfig.get().runtime.output_dir) / "bench.json")
+    path = write_json(result, folder / "bench.json")
     print(f"bench.json: {path}")
 
 

@@ -32,6 +32,7 @@ from model import metrics
 from model.agents import Actor, CityNetwork, NationalGovernment, PrivateActor, SubnationalGovernment
 from model.agreements import Agreement, Ledger
 from model.events import Timeline
+from model.proposals import make_offer, propose_month, value_offers
 from model.rules import RuleSet, government_oversight
 from model.rules.private import PrivateSector
 from model.rules.ties import Ties
@@ -305,11 +306,14 @@ class DiplomacyModel(mesa.Model):
     def memberships_of(self, i: int) -> list[int]:
         return np.flatnonzero(self.actors.membership[i]).tolist()
 
-    def trust(self, i: int, js: np.ndarray) -> np.ndarray:
-        """Trust ∈ [0, 1] between i and each of js (0 for pairs that never kept an agreement)."""
+    def trust(self, i: int | np.ndarray, js: np.ndarray) -> np.ndarray:
+        """Trust ∈ [0, 1] between i (one actor, or one per element of js) and each of js (0 for pairs
+        that never kept an agreement)."""
         if not self.pair_trust:
             return np.zeros(len(js))
-        return np.array([self.pair_trust.get((min(i, j), max(i, j)), 0.0) for j in js.tolist()], dtype=float)
+        get = self.pair_trust.get
+        return np.array([get((a, b) if a < b else (b, a), 0.0)
+                         for a, b in zip(np.broadcast_to(i, js.shape).tolist(), js.tolist())], dtype=float)
 
     def visibility(self, rows) -> np.ndarray | float:
         """Profile plus the standing earned by agreements kept, for actor row(s) ``rows``."""
@@ -354,13 +358,19 @@ class DiplomacyModel(mesa.Model):
 
     def draw_domain(self, i: int) -> int:
         """A domain drawn in proportion to i's interests times the domains' current salience."""
+        return int(self.draw_domains(np.array([i], dtype=np.int64))[0])
+
+    def draw_domains(self, rows: np.ndarray) -> np.ndarray:
+        """One domain for each of actors ``rows`` (repeats allowed), each drawn as ``draw_domain`` draws it."""
         if self._domain_cdf is None:  # once a month: interests × salience, cumulated per actor
             self._domain_cdf = np.cumsum(self.actors.interests * self.salience, axis=1)
-        cdf = self._domain_cdf[i]
+        cdf = self._domain_cdf[rows]
         rng = self.stream("domain")
-        if cdf[-1] <= 0:
-            return int(rng.integers(len(DOMAINS)))
-        return min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(DOMAINS) - 1)
+        total = cdf[:, -1]
+        drawn = np.minimum((cdf <= (rng.random(len(rows)) * total)[:, None]).sum(axis=1), len(DOMAINS) - 1)
+        none = total <= 0  # no interest in any domain: uniform
+        drawn[none] = rng.integers(len(DOMAINS), size=int(none.sum()))
+        return drawn
 
     def is_subnational(self, i: int) -> bool:
         return i < len(self.subnationals)
@@ -373,7 +383,7 @@ class DiplomacyModel(mesa.Model):
         Candidates without room this year, and those that already have an
         agreement in force with the proposer in this domain, are skipped.  The
         proposer values each candidate (V + η, the utility rule) times the
-        chance that its own government lets it sign (``chance_to_sign``) and
+        chance that its own government lets it sign (``model.proposals``) and
         proposes to the best when that exceeds ``proposal_cost`` plus its scarcity
         (the shadow price of the capacity it has used this year); the partner
         accepts when its own V + η exceeds its scarcity, else the proposal is
@@ -382,49 +392,10 @@ class DiplomacyModel(mesa.Model):
         decided by the partner (treaty with a nation: bilateral; with a
         subnational: state_relation).
         """
-        if len(candidates) == 0:
-            return None
-        a = self.actors
-        candidates = candidates[a.signed_this_year[candidates] < a.capacity[candidates]]
-        if not self.is_subnational(proposer) and len(candidates):
-            candidates = candidates[self.relations[a.country[proposer], a.country[candidates]] >= 0]
-        mine = self.partners.get(proposer)
-        if mine and len(candidates):  # only current partners can already hold an agreement in this domain
-            candidates = candidates[[j not in mine or not self.has_in_force(proposer, j, domain)
-                                     for j in candidates.tolist()]]
-        if len(candidates) == 0:
-            return None
-        utility = self.rules.utility
-        v_i, v_j = utility.systematic(self, proposer, candidates, domain)
-        eta_i, eta_j = utility.shocks(self, len(candidates))
-        u_i = v_i + eta_i
-        expected = u_i * self.chance_to_sign(proposer, candidates, domain)
-        best = int(np.argmax(expected))
-        if expected[best] <= utility.proposal_cost + utility.scarcity_of(self, proposer):
-            return None
-        partner = int(candidates[best])
-        if kind is None:
-            kind = "state_relation" if self.is_subnational(partner) else "bilateral"
-        if v_j[best] + eta_j[best] <= utility.scarcity_of(self, partner):
-            ag = self.new_agreement((proposer, partner), domain, kind)
-            self.ledger.record(self.month, "proposed", ag, actor=proposer)
-            self.ledger.record(self.month, "declined", ag, actor=partner)
-            ag.status = "declined"
-            return ag
-        return self.negotiate((proposer, partner), domain, kind, shocks=(float(eta_i[best]), float(eta_j[best])))
-
-    def chance_to_sign(self, proposer: int, candidates: np.ndarray, domain: int) -> np.ndarray:
-        """The proposer's anticipation of its own government: P(approved) + P(vetoed)·assertiveness.
-
-        Friedrich's rule of anticipated reactions: a subnational expects its
-        government's answer (the regime's closed-form approval probability)
-        and its own readiness to sign anyway; a national proposer answers to
-        nobody (1).
-        """
-        if not self.is_subnational(proposer):
-            return np.ones(len(candidates))
-        approve = self.government_of(proposer).oversight.probability(self, proposer, candidates, domain)
-        return approve + (1.0 - approve) * self.actors.assertiveness[proposer]
+        row = np.asarray(candidates, dtype=np.int64)[None, :]
+        offers = value_offers(self, np.array([proposer], dtype=np.int64), row, np.array([domain], dtype=np.int64))
+        proposes, best, accepts = offers.decide(self, np.array([0]))
+        return make_offer(self, offers, 0, int(best[0]), bool(accepts[0]), kind) if proposes[0] else None
 
     def negotiate(self, parties: tuple[int, int], domain: int, kind: str,
                   shocks: tuple[float, float] = (0.0, 0.0)) -> Agreement:
@@ -454,8 +425,9 @@ class DiplomacyModel(mesa.Model):
 
     def _utilisation_text(self, parties: tuple[int, ...]) -> str:
         """Each party's agreements signed this year over its yearly capacity, e.g. ``used=3/12,7/50``."""
-        a = self.actors
-        return "used=" + ",".join(f"{a.signed_this_year[p]}/{a.capacity[p]:g}" for p in parties)
+        rows = list(parties)
+        return "used=" + ",".join(f"{signed}/{capacity:g}" for signed, capacity in zip(
+            self.actors.signed_this_year[rows].tolist(), self.actors.capacity[rows].tolist()))
 
     def join(self, i: int, network: CityNetwork, record: bool = True, month: int | None = None,
              detail: str = "") -> None:
@@ -527,12 +499,13 @@ class DiplomacyModel(mesa.Model):
         """Actors with at least one pair agreement in force with i."""
         return np.fromiter(self.partners[i], dtype=np.int64, count=len(self.partners[i]))
 
-    def in_force_between(self, i: int, js: np.ndarray) -> np.ndarray:
-        """Pair agreements in force between i and each of js."""
-        mine = self.partners.get(i)
-        if not mine:
-            return np.zeros(len(js))
-        return np.array([mine.get(j, 0) for j in js.tolist()], dtype=float)
+    def in_force_between(self, i: int | np.ndarray, js: np.ndarray) -> np.ndarray:
+        """Pair agreements in force between i (one actor, or one per element of js) and each of js."""
+        if np.ndim(i) == 0:
+            mine = self.partners.get(int(i))
+            return np.array([mine.get(j, 0) for j in js.tolist()], dtype=float) if mine else np.zeros(len(js))
+        get, nobody = self.partners.get, {}
+        return np.array([get(a, nobody).get(b, 0) for a, b in zip(i.tolist(), js.tolist())], dtype=float)
 
     def has_in_force(self, i: int, j: int, domain: int) -> bool:
         """Whether i and j already have an agreement in force in ``domain``."""
@@ -639,12 +612,22 @@ class DiplomacyModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _proposals(self, agents: list[Actor]) -> None:
-        """Each agent makes Poisson(capacity/12) proposals this month, agents in random order."""
+        """Each agent makes Poisson(capacity/12) proposals this month, agents in random order.
+
+        The subnationals' proposals are drawn and valued as one batch
+        (``model.proposals.propose_month``: the same process, computed at once).
+        """
         rows = np.fromiter((ag.index for ag in agents), dtype=np.int64, count=len(agents))
         rng = self.stream("proposals")
         counts = rng.poisson(self.actors.capacity[rows] / 12.0)
-        active = np.flatnonzero(counts)
-        for k in rng.permutation(active).tolist():
+        order = rng.permutation(np.flatnonzero(counts))
+        if agents is self.subnationals:  # the month's proposals in one batch, when the partner rule can draw it
+            proposers = np.repeat(rows[order], counts[order])
+            candidates = self.rules.partner.choose_many(self, proposers)
+            if candidates is not None:
+                propose_month(self, proposers, candidates)
+                return
+        for k in order.tolist():
             for _ in range(int(counts[k])):
                 agents[k].propose()
 

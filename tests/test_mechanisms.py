@@ -257,13 +257,17 @@ def test_a_review_values_the_agreement_as_held():
 
 
 def test_state_relations_are_counted_by_kind(classroom):
-    model = DiplomacyModel(classroom, rng=3)
-    for _ in range(36):
-        model.step()
-    metrics = metrics_table(model)
-    final = metrics[metrics.step == 36].set_index("metric").value
-    in_force = sum(1 for ag in model.live.values() if ag.kind == "state_relation")
-    assert in_force > 0 and final["active_by_kind.state_relation"] == in_force
+    counted = []
+    for seed in (3, 7):  # about half the seeds have none in force at month 36
+        model = DiplomacyModel(classroom, rng=seed)
+        for _ in range(36):
+            model.step()
+        metrics = metrics_table(model)
+        final = metrics[metrics.step == 36].set_index("metric").value
+        in_force = sum(1 for ag in model.live.values() if ag.kind == "state_relation")
+        assert final["active_by_kind.state_relation"] == in_force
+        counted.append(in_force)
+    assert max(counted) > 0
 
 
 def test_a_rule_group_that_is_not_a_mapping_is_named():

@@ -41,13 +41,16 @@ OVERSIGHT_RULES = Registry("oversight")
 class _Oversight:
     """Reserved domains are always vetoed; otherwise approval with the regime's ``chance``."""
 
-    def probability(self, model: DiplomacyModel, actor: int, partners: np.ndarray, domain: int) -> np.ndarray:
-        """P(the government of subnational ``actor`` approves an agreement in ``domain``) with each partner."""
-        government = model.government_of(actor)
+    def probability(self, model: DiplomacyModel, actor: int | np.ndarray, partners: np.ndarray,
+                    domain: int) -> np.ndarray:
+        """P(the government of subnational ``actor`` approves an agreement in ``domain``) with each partner.
+
+        ``actor`` may also be a column of actors of one government, one per row of ``partners``.
+        """
+        government = model.government_of(np.ravel(actor)[0])
         if domain in government.reserved:
-            return np.zeros(len(partners))
-        p = self.chance(model, government, actor, partners, domain)
-        return p if isinstance(p, np.ndarray) else np.full(len(partners), p)
+            return np.zeros(np.shape(partners))
+        return np.broadcast_to(self.chance(model, government, actor, partners, domain), np.shape(partners))
 
     def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
         """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``."""

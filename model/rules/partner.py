@@ -7,11 +7,16 @@ diplomacy is international by definition) other than the proposer.
 Rules that depend on actor attributes build their sampling table once per step
 in ``prepare``; the model keeps it as ``model.partner_table`` and ``choose``
 reads it from there, so one rule object can serve several models at once.
+``choose_many`` draws the candidates of many proposals at once, each row with
+the law of one ``choose`` (the model draws a month's proposals that way,
+``model.proposals``); a rule whose draws read the agreements signed during
+the month returns None there, and is asked at each proposal instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,6 +45,40 @@ def _foreign_unique(model: DiplomacyModel, proposer: int, candidates: np.ndarray
     country = model.actors.country
     candidates = candidates[country[candidates] != country[proposer]]
     return np.fromiter(dict.fromkeys(candidates.tolist()), dtype=np.int64)
+
+
+def _first_distinct(draws: np.ndarray, valid: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the first k distinct valid entries of ``draws`` in drawn order; rows padded with -1.
+
+    The row-wise, vectorised form of ``_foreign_unique``: the entry kept of
+    each repeated value is its first occurrence (a stable sort keeps ties in
+    drawn order).
+    """
+    rows, width = draws.shape
+    marked = np.where(valid, draws, -1)
+    order = np.argsort(marked, axis=1, kind="stable")
+    ranked = np.take_along_axis(marked, order, axis=1)
+    repeat = np.zeros_like(valid)
+    np.put_along_axis(repeat, order[:, 1:], ranked[:, 1:] == ranked[:, :-1], axis=1)
+    keep = valid & ~repeat
+    rank = np.cumsum(keep, axis=1) - 1
+    r, c = np.nonzero(keep & (rank < k))
+    out = np.full((rows, k), -1, dtype=np.int64)
+    out[r, rank[r, c]] = draws[r, c]
+    return out
+
+
+def _row(chosen: np.ndarray) -> np.ndarray:
+    """One row of a ``choose_many`` result without its padding."""
+    return chosen[chosen >= 0]
+
+
+def _padded(lists: list[np.ndarray], k: int) -> np.ndarray:
+    """Candidate lists as rows of a matrix padded with -1."""
+    out = np.full((len(lists), k), -1, dtype=np.int64)
+    for r, chosen in enumerate(lists):
+        out[r, :len(chosen)] = chosen
+    return out
 
 
 def _weighted_without_replacement(rng: np.random.Generator, items: np.ndarray, weights: np.ndarray,
@@ -81,7 +120,15 @@ class _WeightedPool:
         return model.pool[_sample_cdf(rng, cdf, n)]
 
     def choose(self, model: DiplomacyModel, proposer: int) -> np.ndarray:
-        return _foreign_unique(model, proposer, self.draw(model, 2 * self.candidates))[: self.candidates]
+        """The K candidates of one proposal: the first K distinct foreign draws of 2K."""
+        return _row(self.choose_many(model, np.array([proposer], dtype=np.int64))[0])
+
+    def choose_many(self, model: DiplomacyModel, proposers: np.ndarray) -> np.ndarray | None:
+        """The candidates of each of ``proposers`` (one row each, padded with -1), as ``choose`` draws them."""
+        k = self.candidates
+        draws = self.draw(model, 2 * k * len(proposers)).reshape(len(proposers), 2 * k)
+        country = model.actors.country
+        return _first_distinct(draws, country[draws] != country[proposers][:, None], k)
 
 
 @PARTNER_RULES.register("random")
@@ -272,10 +319,15 @@ class GravityTable:
     cell_total: np.ndarray    # (rows,) M_c
     envelopes: dict = field(default_factory=dict)
     """Cumulative envelope weights from each proposer cell, built when first needed this step."""
-    stats: dict = field(default_factory=lambda: dict.fromkeys(("proposals", "draws", "rejected", "repeats",
-                                                                "fallbacks"), 0))
+    stats: dict = field(default_factory=lambda: dict.fromkeys(("proposals", "draws", "rejected", "fallbacks"), 0))
     """This step's sampler counters: proposals, envelope draws, draws rejected by the distance test,
-    accepted repeats, and proposals completed by the exact fallback."""
+    and proposals completed by the exact fallback."""
+
+    @cached_property
+    def member_key(self) -> np.ndarray:
+        """Row r's cumulated member shares plus r, flattened: one increasing table for every cell at once."""
+        shares = np.nan_to_num(self.cell_cum, nan=1.0)  # a cell of mass 0 (never drawn)
+        return (np.arange(len(shares))[:, None] + shares).ravel()
 
     def envelope(self, model: DiplomacyModel, proposer: int) -> tuple[_Reach, np.ndarray]:
         key, reach = self.bounds.reach(model, proposer)
@@ -283,6 +335,47 @@ class GravityTable:
         if cum is None:
             cum = self.envelopes[key] = np.cumsum(self.cell_total[reach.rows[:-1]] * reach.bound[:-1])
         return reach, cum
+
+    def joined(self, model: DiplomacyModel, proposers: np.ndarray) -> _Joined:
+        """The envelopes of ``proposers``' cells laid end to end, so that one search serves every proposer."""
+        if not len(proposers):
+            nothing = np.empty(0, dtype=np.int64)
+            return _Joined(nothing, nothing, np.empty(0), np.empty(0), np.empty(0), nothing, np.empty(0))
+        cell = self.bounds.cells.cell_of[proposers]
+        keys, first, which = np.unique(np.where(cell >= 0, cell, -1 - proposers), return_index=True,
+                                       return_inverse=True)
+        cums, rows, bounds_ = [], [], []
+        for proposer in proposers[first].tolist():
+            reach, cum = self.envelope(model, proposer)
+            cums.append(cum)
+            rows.append(reach.rows)
+            bounds_.append(reach.bound)
+        size = np.array([len(c) for c in cums], dtype=np.int64)
+        total = np.array([c[-1] if len(c) else 0.0 for c in cums])
+        start = np.concatenate([[0], np.cumsum(size + 1)[:-1]]).astype(np.int64)
+        base = np.concatenate([[0.0], np.cumsum(total)[:-1]])
+        # each envelope with its sentinel slot (width 0), shifted by the totals before it
+        cumulative = np.concatenate([np.append(c, c[-1] if len(c) else 0.0) + b for c, b in zip(cums, base)])
+        return _Joined(start=start[which], sentinel=size[which], total=total[which], base=base[which],
+                       cumulative=cumulative, rows=np.concatenate(rows), bound=np.concatenate(bounds_))
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """Envelopes of several proposers end to end: per proposer its start, sentinel slot, total and offset."""
+
+    start: np.ndarray
+    sentinel: np.ndarray      # S, the local index of the proposer's sentinel slot
+    total: np.ndarray
+    base: np.ndarray          # the totals of the envelopes before the proposer's
+    cumulative: np.ndarray    # every envelope's cumulative weights plus its base
+    rows: np.ndarray          # the cell of each slot
+    bound: np.ndarray         # each slot's bound f(L)
+
+    def take(self, rows: np.ndarray) -> _Joined:
+        """The same envelopes, for the proposers at positions ``rows``."""
+        return _Joined(self.start[rows], self.sentinel[rows], self.total[rows], self.base[rows],
+                       self.cumulative, self.rows, self.bound)
 
 
 _COMPACT = 1.0        # a proposer's coarse cell stands for it if its radius is ≤ this share of its foreign gap
@@ -326,7 +419,9 @@ class GravityPartner(_WeightedPool):
       A rejected draw starts again from the top, so an accepted j has
       probability exactly ∝ m_j·f(d_ij) (rejection sampling, von Neumann
       1951); repeats are rejected the same way, so successive accepted draws
-      are sampling without replacement.  Draws come in vectorised batches;
+      are sampling without replacement.  Draws come in vectorised batches,
+      for all the proposals of a month at once (``choose_many``: every
+      proposer's envelope laid end to end, one search for all draws);
       after a few batches an exact Efraimidis–Spirakis pass over the remaining
       foreign pool completes the list (rare: a pool dominated by a few heavy
       candidates).
@@ -371,46 +466,68 @@ class GravityPartner(_WeightedPool):
             return table
         return self.prepare(model)  # no table of this rule for this model: build one (not stored)
 
-    def choose(self, model: DiplomacyModel, proposer: int) -> np.ndarray:
+    def choose_many(self, model: DiplomacyModel, proposers: np.ndarray) -> np.ndarray:
+        """The candidates of each of ``proposers`` (one row each, padded with -1).
+
+        Every round draws a batch for every proposer still short of K at once
+        (the batch doubles each round); a row keeps its earlier picks, then its
+        new accepted draws not yet picked, in drawn order.
+        """
         t = self._table(model)
         cells, k, st = t.bounds.cells, self.candidates, t.stats
-        home = model.actors.country[proposer]
-        st["proposals"] += 1
-        if len(model.pool) - cells.country_size[home] <= k:
-            pool = model.pool
-            return pool[model.actors.country[pool] != home]
-        reach, cum = t.envelope(model, proposer)
+        pool, country = model.pool, model.actors.country
+        st["proposals"] += len(proposers)
+        out = np.full((len(proposers), k), -1, dtype=np.int64)
+        home = country[proposers]
+        whole = len(pool) - cells.country_size[home] <= k
+        for r in np.flatnonzero(whole).tolist():  # the whole foreign pool
+            foreign = pool[country[pool] != home[r]]
+            out[r, :len(foreign)] = foreign
+        pending = np.flatnonzero(~whole)
+        joined = t.joined(model, proposers[pending])
+        massless = ~(joined.total > 0)
         rng = model.stream("partner")
-        total = cum[-1] if len(cum) else 0.0
-        if not total > 0:  # every foreign candidate has mass 0: uniform among them
-            return _foreign_unique(model, proposer, model.pool[rng.integers(0, len(model.pool), 4 * k)])[:k]
-        gamma, d_min = self.gamma, self.min_distance_km
-        here, xyz, radius_km = model.actors.unit_xyz[proposer], model.actors.unit_xyz, cells.earth_radius_km
-        picked: dict[int, None] = {}
+        for r in pending[massless].tolist():  # every foreign candidate has mass 0: uniform among them
+            picked = _foreign_unique(model, int(proposers[r]), pool[rng.integers(0, len(pool), 4 * k)])[:k]
+            out[r, :len(picked)] = picked
+        pending, joined = pending[~massless], joined.take(np.flatnonzero(~massless))
         batch = max(4 * k, 16)
         for _ in range(_ROUNDS):
-            u = rng.random((batch, 3))
-            slot = cum.searchsorted(u[:, 0] * total, side="right")
-            row = reach.rows[slot]
-            j = cells.members[row, (t.cell_cum[row] <= u[:, 1:2]).sum(axis=1)]
-            if gamma > 0:
-                d = radius_km * np.arccos(np.minimum(xyz[j] @ here, 1.0))
-                j = j[u[:, 2] * reach.bound[slot] < np.maximum(d, d_min) ** -gamma]
-            else:
-                j = j[slot < len(cum)]
-            keep = j.tolist()
-            st["draws"] += batch
-            st["rejected"] += batch - len(keep)
-            for c in keep:
-                if c in picked:
-                    st["repeats"] += 1
-                    continue
-                picked[c] = None
-                if len(picked) == k:
-                    return np.fromiter(picked, dtype=np.int64, count=k)
+            if not len(pending):
+                return out
+            drawn, accepted = self._draw(model, t, proposers[pending], joined, batch, rng)
+            out[pending] = _first_distinct(np.concatenate([out[pending], drawn], axis=1),
+                                           np.concatenate([out[pending] >= 0, accepted], axis=1), k)
+            short = (out[pending, -1] < 0)
+            pending, joined = pending[short], joined.take(np.flatnonzero(short))
             batch *= 2
-        st["fallbacks"] += 1
-        return self._complete(model, t, proposer, np.fromiter(picked, dtype=np.int64, count=len(picked)))
+        for r in pending.tolist():
+            st["fallbacks"] += 1
+            out[r] = _padded([self._complete(model, t, int(proposers[r]), _row(out[r]))], k)[0]
+        return out
+
+    def _draw(self, model: DiplomacyModel, t: GravityTable, proposers: np.ndarray, joined: _Joined,
+              batch: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``batch`` envelope draws for each proposer and whether each passed the distance test."""
+        cells, gamma, d_min = t.bounds.cells, self.gamma, self.min_distance_km
+        u = rng.random((3, len(proposers), batch))
+        raw = joined.cumulative.searchsorted(joined.base[:, None] + u[0] * joined.total[:, None], side="right")
+        slot = np.minimum(raw - joined.start[:, None], joined.sentinel[:, None])
+        at = joined.start[:, None] + slot
+        row = joined.rows[at]
+        leaf = cells.members.shape[1]
+        member = t.member_key.searchsorted(row + u[1], side="right") - row * leaf
+        j = cells.members[row, np.minimum(member, leaf - 1)]
+        if gamma > 0:
+            xyz = model.actors.unit_xyz
+            cosine = np.einsum("rbk,rk->rb", xyz[j], xyz[proposers])
+            d = cells.earth_radius_km * np.arccos(np.minimum(cosine, 1.0))
+            accepted = u[2] * joined.bound[at] < np.maximum(d, d_min) ** -gamma
+        else:
+            accepted = slot < joined.sentinel[:, None]
+        t.stats["draws"] += accepted.size
+        t.stats["rejected"] += accepted.size - int(accepted.sum())
+        return j, accepted
 
     def _complete(self, model: DiplomacyModel, t: GravityTable, proposer: int, picked: np.ndarray) -> np.ndarray:
         """Complete ``picked`` with the next draws without replacement, scoring the remaining foreign pool."""
@@ -451,6 +568,9 @@ class NetworkPartner(_WeightedPool):
             extra = _foreign_unique(model, proposer, self.draw(model, 2 * self.candidates))
             picked = _foreign_unique(model, proposer, np.concatenate([picked, extra]))
         return picked[: self.candidates]
+
+    def choose_many(self, model: DiplomacyModel, proposers: np.ndarray) -> np.ndarray:
+        return _padded([self.choose(model, p) for p in proposers.tolist()], self.candidates)
 
 
 # ---------------------------------------------------------------------- friends of friends
@@ -518,3 +638,7 @@ class FriendsOfFriendsPartner(_WeightedPool):
         met = self.base_rule.choose(model, proposer)
         met = met[~np.isin(met, picked)]
         return np.concatenate([picked, met[: k - len(picked)]])
+
+    def choose_many(self, model: DiplomacyModel, proposers: np.ndarray) -> None:
+        """None: partners' partners change with every agreement signed, so each proposal draws its own."""
+        return None

@@ -28,7 +28,7 @@ A. (1996). A strategic model of social and economic networks. Journal of
 Economic Theory 71(1), 44–74), and the proposer proposes only when its best
 candidate is worth more than ``proposal_cost`` plus its scarcity, and a
 partner accepts only when its utility exceeds its own scarcity: the shadow
-price of the yearly capacity already used (``scarcity_of``; an assumption).
+price of the yearly capacity already used (``scarcity``; an assumption).
 Each side's shock η is kept
 with the agreement: it is the match-specific part of that agreement's value,
 so a later review (renewal rule) compares V_now + η with 0.
@@ -103,12 +103,14 @@ class MutualConsentUtility:
     def costs(self) -> np.ndarray:
         return np.array([self.cost.get(d, self.default_cost) for d in DOMAINS])
 
-    def systematic(self, model: DiplomacyModel, i: int, js: np.ndarray, domain: int, in_force: bool = False
-                   ) -> tuple[np.ndarray, np.ndarray]:
+    def systematic(self, model: DiplomacyModel, i: int | np.ndarray, js: np.ndarray, domain: int | np.ndarray,
+                   in_force: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Systematic values (V_i(j,d), V_j(i,d)) for actor ``i`` and each of ``js``.
 
-        ``in_force``: the pairs already hold the agreement being valued (a
-        review), so it is not counted among the agreements that discount it.
+        ``i`` and ``domain`` are one actor and one domain, or one per element
+        of ``js`` (many proposals valued at once).  ``in_force``: the pairs
+        already hold the agreement being valued (a review), so it is not
+        counted among the agreements that discount it.
         """
         a = model.actors
         held = 1 if in_force else 0
@@ -128,8 +130,8 @@ class MutualConsentUtility:
             v_i, v_j = v_i + funded, v_j + funded
         return v_i, v_j
 
-    def scarcity_of(self, model: DiplomacyModel, i: int) -> float:
-        """Reservation utility of actor ``i`` from the capacity it has already used this year.
+    def scarcity(self, model: DiplomacyModel, rows: int | np.ndarray) -> np.ndarray:
+        """Reservation utility of actor(s) ``rows`` from the capacity already used this year.
 
         capacity_price·s/(1 − s) with s = signed this year / capacity: 0 for
         an actor with all its capacity free, the price at half, unbounded as
@@ -137,9 +139,11 @@ class MutualConsentUtility:
         the best offers (the shadow price of a capacity constraint), so the
         ceiling rations rather than sets what is signed.
         """
-        capacity = float(model.actors.capacity[i])
-        used = float(model.actors.signed_this_year[i]) / capacity if capacity > 0 else 1.0
-        return self.capacity_price * used / (1.0 - used) if used < 1.0 else float("inf")
+        capacity = model.actors.capacity[rows]
+        used = np.divide(model.actors.signed_this_year[rows], capacity, out=np.ones(np.shape(capacity)),
+                         where=capacity > 0)
+        return np.divide(self.capacity_price * used, 1.0 - used, out=np.full(np.shape(used), np.inf),
+                         where=used < 1.0)
 
     def shocks(self, model: DiplomacyModel, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Logistic(0, τ) shocks for n pairs: one side's and the other side's."""

@@ -1,0 +1,110 @@
+"""A month of proposals valued in one batch decides as proposal-by-proposal would; batched draws keep their laws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import model.model as model_module
+from conftest import make_model
+from model import DiplomacyModel, build_rules
+from model.rules.partner import GravityPartner, RandomPartner, _first_distinct, _foreign_unique
+from test_partner import DRAWS, exact_gravity, total_variation
+from test_rules import ring_world
+
+
+def one_by_one(model, proposers, candidates):
+    """The reference: each proposal valued against the state left by the ones before it (``offer``)."""
+    domains = model.draw_domains(proposers)
+    for r, proposer in enumerate(proposers.tolist()):
+        if model.has_room(proposer):
+            row = candidates[r]
+            model.offer(proposer, row[row >= 0], int(domains[r]), "bilateral")
+
+
+def events(model):
+    return [(e.step, e.event, e.parties, e.domain, e.actor) for e in model.ledger.events]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_batched_month_decides_every_proposal_as_one_by_one(article, monkeypatch, seed):
+    """Without noise (τ = 0) the draws are the same, so the ledgers must be identical event for event."""
+    rules = {"utility": {"name": "mutual_consent", "tau": 0.0}}
+    batched = DiplomacyModel(article, build_rules(rules, "test"), rng=seed)
+    revalued = []
+    offer = batched.offer
+    monkeypatch.setattr(batched, "offer", lambda *args, **kw: revalued.append(args) or offer(*args, **kw))
+    for _ in range(18):
+        batched.step()
+    monkeypatch.setattr(model_module, "propose_month", one_by_one)
+    reference = DiplomacyModel(article, build_rules(rules, "test"), rng=seed)
+    for _ in range(18):
+        reference.step()
+    assert sum(e[1] == "signed" for e in events(reference)) > 100
+    assert events(batched) == events(reference)
+    subnational = [args for args in revalued if args[0] < len(batched.subnationals)]
+    assert len(subnational) > 20  # proposals whose values moved during the month were valued again
+
+
+def test_first_distinct_is_foreign_unique_row_by_row():
+    model = make_model(ring_world())
+    rng = np.random.default_rng(3)
+    proposers = rng.integers(0, len(model.pool), 300)
+    draws = rng.integers(0, len(model.pool), (300, 12))
+    country = model.actors.country
+    got = _first_distinct(draws, country[draws] != country[proposers][:, None], 5)
+    for r in range(300):
+        expected = _foreign_unique(model, int(proposers[r]), draws[r])[:5]
+        assert got[r][got[r] >= 0].tolist() == expected.tolist()
+
+
+def test_batched_gravity_rows_follow_each_proposers_exact_law():
+    """Rows of two proposers interleaved in one ``choose_many``: each first candidate follows its own law."""
+    from test_partner import clustered_world
+
+    model = make_model(clustered_world())
+    rule = GravityPartner(candidates=3, alpha=1.0, gamma=1.5)
+    model.partner_table = rule.prepare(model)
+    proposers = np.tile([3, 250], DRAWS // 2)
+    chosen = rule.choose_many(model, proposers)
+    assert (chosen >= 0).all() and (chosen[:, 0] != chosen[:, 1]).all()
+    rng = np.random.default_rng(11)
+    for proposer in (3, 250):
+        exact = exact_gravity(model, rule, proposer)
+        first = chosen[proposers == proposer, 0]
+        tv = total_variation(np.bincount(first, minlength=len(exact)) / len(first), exact)
+        noise = [total_variation(np.bincount(rng.choice(len(exact), len(first), p=exact),
+                                             minlength=len(exact)) / len(first), exact) for _ in range(20)]
+        assert tv <= np.mean(noise) + 4 * np.std(noise), (proposer, tv, np.mean(noise))
+        # the second candidate: a draw without replacement, P(a then b) = p_a·p_b/(1 - p_a)
+        second = chosen[proposers == proposer, 1]
+        a, b = np.argsort(-exact)[:2]
+        expected = exact[a] * exact[b] / (1 - exact[a])
+        seen = np.mean((first == a) & (second == b))
+        assert seen == pytest.approx(expected, abs=4 * np.sqrt(expected / len(first)) + 1e-3)
+
+
+def test_batched_random_rows_are_uniform_over_the_foreign_pool():
+    model = make_model(ring_world())
+    rule = RandomPartner(candidates=4)
+    model.partner_table = rule.prepare(model)
+    chosen = rule.choose_many(model, np.zeros(5000, dtype=np.int64))
+    country = model.actors.country
+    foreign = model.pool[country[model.pool] != country[0]]
+    counts = np.bincount(chosen.ravel(), minlength=len(model.pool))[foreign]
+    assert counts.sum() == 4 * 5000 and (country[chosen] != country[0]).all()
+    expected = counts.sum() / len(foreign)
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert chi2 < len(foreign) + 5 * np.sqrt(2 * len(foreign))
+
+
+def test_batched_domains_follow_interests_times_salience(article):
+    model = DiplomacyModel(article, rng=4)
+    model.salience[2] = 3.0
+    actor = 0
+    weights = model.actors.interests[actor] * model.salience
+    drawn = model.draw_domains(np.full(20_000, actor))
+    seen = np.bincount(drawn, minlength=len(weights)) / len(drawn)
+    expected = weights / weights.sum()
+    assert np.abs(seen - expected).max() < 4 * np.sqrt(expected.max() / len(drawn))
+    assert seen[weights == 0].sum() == 0
