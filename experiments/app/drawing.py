@@ -1,178 +1,72 @@
-"""The teaching app: a city-diplomacy run in the browser, on Mesa's SolaraViz.
+"""What the page draws: the world map as SVG, its legend, and the charts as Vega-Lite specs.
 
-Run it with ``make app`` (``python -m solara run model.app``: as a module,
-since run as a file its folder model/ would shadow the package ``model``) and
-open http://127.0.0.1:8765.  The sidebar is SolaraViz's own: Step, Play and Reset,
-and the model parameters (scenario, partner and oversight rules, the main
-utility weights, the candidate count K, the seed), which take effect on Reset.
-The main area shows, updated each step:
+The map is vector data drawn by the browser at the width it is shown (sharp
+on a projector and on a 1920 px screen): actors at their coordinates
+(equirectangular), sized by √population, coloured by country or by
+coalition, each with its name on hover; agreements in force as lines coloured
+by domain (contested ones dashed, several between two places fanned out);
+national governments as squares at their capitals, city networks as stars at
+their seats; names placed where they do not overlap (the others thinned).
+Under it, a base image (``draw_map_base``) drawn once per extent and size.
 
-- a world map (equirectangular): actors at their coordinates, sized by
-  √population, coloured by country or by coalition; agreements in force as
-  edges coloured by domain (contested ones dashed); national governments as
-  squares at their capitals, city networks as stars at their seats;
-- a panel for one actor, picked from a list: its agreements in force, its
-  memberships, and the approvals and vetoes of its agreements;
-- charts (Vega-Lite, drawn by the browser, as Mesa's Altair components are) of agreements in force by domain;
-  signed, vetoed and contested per month; members per network; the coalition
-  energy.
-
-Why the page lays out its own components instead of passing them to
-SolaraViz: SolaraViz shows components in a draggable grid (vue-grid-layout,
-a Vue 2 widget) that does not mount under ipyvuetify 3's Vue 3 ("GlobalVue.use
-is not a function" in the browser), so they would never appear.  SolaraViz
-still provides the controls, the parameters and the model (``Page`` shares
-one reactive model between SolaraViz and the components).
-
-Like experiments/, this module is a front end: it turns the app's simple
-parameters into a scenario and rules (``experiments.config.load_scenario``,
-``model.build_rules``) and draws from the model's state; the model knows
-nothing of it.
+Drawing is done once per month and size, and shared by every page showing
+that run (``per_step``): a Step costs the server little.
 """
 
 from __future__ import annotations
 
+import base64
 import io
-import re
-from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from functools import lru_cache, wraps
+from html import escape
 from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
-import solara
-import solara.widgets
-from matplotlib.collections import LineCollection
-from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 
-from experiments.config import PROJECT_ROOT, ScenarioChoice, load_scenario, read_yaml
+from experiments.app.story import month_start
 from experiments.plots import DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOUR
-from model import DiplomacyModel, RuleSet, Scenario, build_rules, with_oversight
-from model.agents import CityNetwork, NationalGovernment, SubnationalGovernment
-from model.rules import REGISTRIES
+from model import DiplomacyModel
+from model.agents import CityNetwork
 from model.scenario import DOMAINS, is_background
-from model.validation import load
 
-SCENARIO_CONFIGS = PROJECT_ROOT / "configs" / "scenario"
-FIRST_SCENARIOS = ("classroom", "article")
-"""Listed first, in this order; the default is the first."""
-TOO_LARGE = {"world"}
-"""Scenarios left out of the app: every geonames city is too many for a live map."""
-UTILITY_WEIGHTS = {
-    "beta_interest": "β interest",   # weight of the interest both sides have in the domain
-    "beta_economy": "β economy",     # weight of the partner's economic size
-    "beta_distance": "β distance",   # cost of distance
-    "beta_network": "β network",     # weight of shared network memberships
-}
-"""The utility weights a student can change, with their slider labels."""
-DEFAULT_SEED = 42
-DEFAULT_RULES = RuleSet()
-OWN_OVERSIGHT = "each government's own"
-"""The oversight choice that keeps every government's regime from the scenario (Beijing restrictive...)."""
+# ----------------------------------------------------------------------------- cached per month
 
-# ----------------------------------------------------------------------------- scenarios and rules
+_PER_STEP: WeakKeyDictionary = WeakKeyDictionary()
 
 
-@lru_cache(maxsize=1)
-def scenario_choices() -> dict[str, ScenarioChoice]:
-    """The scenarios of ``configs/scenario/*.yaml`` offered in the app, classroom first."""
-    found = {}
-    for path in SCENARIO_CONFIGS.glob("*.yaml"):
-        choice = load(ScenarioChoice, read_yaml(path, "file"), str(path))
-        if choice.name not in TOO_LARGE:
-            found[choice.name] = choice
-    order = [n for n in FIRST_SCENARIOS if n in found] + sorted(set(found) - set(FIRST_SCENARIOS))
-    return {name: found[name] for name in order}
-
-
-def scenario_named(name: str) -> Scenario:
-    """The validated scenario, with its background cities (cached by ``load_scenario``)."""
-    choice = scenario_choices()[name]
-    path = Path(choice.file)
-    return load_scenario(path if path.is_absolute() else PROJECT_ROOT / path, choice.min_population)
-
-
-def app_rules(partner: str, candidates: int, oversight: str, **weights: float) -> RuleSet:
-    """Rules from the app's controls; the other rules and parameters keep their defaults."""
-    return build_rules({
-        "partner": {"name": partner, "candidates": int(candidates)},
-        "oversight": {"name": oversight},
-        "utility": {"name": "mutual_consent", **{k: float(v) for k, v in weights.items()}},
-    }, "app")
-
-
-class AppModel(DiplomacyModel):
-    """A DiplomacyModel made from the app's simple parameters: what SolaraViz builds on Reset.
-
-    SolaraViz instantiates the model class with the values of ``model_params()``
-    as keyword arguments.  The scenario is chosen by name (``scenario_name``:
-    Mesa reserves ``scenario`` for its own Scenario objects).
-    """
-
-    def __init__(self, scenario_name: str = FIRST_SCENARIOS[0], partner: str = DEFAULT_RULES.partner.name,
-                 candidates: int = DEFAULT_RULES.partner.candidates,
-                 oversight: str = OWN_OVERSIGHT,
-                 beta_interest: float = DEFAULT_RULES.utility.beta_interest,
-                 beta_economy: float = DEFAULT_RULES.utility.beta_economy,
-                 beta_distance: float = DEFAULT_RULES.utility.beta_distance,
-                 beta_network: float = DEFAULT_RULES.utility.beta_network,
-                 rng: int = DEFAULT_SEED):
-        scenario = scenario_named(scenario_name)
-        if oversight != OWN_OVERSIGHT:  # one regime for every government, to compare regimes in class
-            scenario = with_oversight(scenario, {n.id: oversight for n in scenario.nationals}, "app")
-        rules = app_rules(partner, candidates, DEFAULT_RULES.oversight.name if oversight == OWN_OVERSIGHT
-                          else oversight, beta_interest=beta_interest, beta_economy=beta_economy,
-                          beta_distance=beta_distance, beta_network=beta_network)
-        super().__init__(scenario, rules, rng=int(rng))
-        self.seed = int(rng)
-        self.oversight_choice = oversight
-
-
-def model_params() -> dict[str, dict]:
-    """SolaraViz's user inputs: one per keyword of ``AppModel``, defaults from the rules."""
-    defaults = DEFAULT_RULES
-    weights = {
-        name: {"type": "SliderFloat", "label": label, "value": getattr(defaults.utility, name),
-               "min": 0.0, "max": 4.0, "step": 0.1}
-        for name, label in UTILITY_WEIGHTS.items()
-    }
-    return {
-        "scenario_name": {"type": "Select", "label": "Scenario", "value": next(iter(scenario_choices())),
-                          "values": list(scenario_choices())},
-        "partner": {"type": "Select", "label": "Partner rule", "value": defaults.partner.name,
-                    "values": REGISTRIES["partner"].names()},
-        "oversight": {"type": "Select", "label": "Oversight rule", "value": OWN_OVERSIGHT,
-                      "values": [OWN_OVERSIGHT] + REGISTRIES["oversight"].names()},
-        **weights,
-        "candidates": {"type": "SliderInt", "label": "Candidates per proposal (K)",
-                       "value": defaults.partner.candidates, "min": 1, "max": 32, "step": 1},
-        "rng": {"type": "SliderInt", "label": "Random seed", "value": DEFAULT_SEED, "min": 0, "max": 100,
-                "step": 1},
-    }
+def per_step(draw):
+    """Cache ``draw(model, *args)`` until the model steps; the cache holds the model weakly."""
+    @wraps(draw)
+    def cached(model: DiplomacyModel, *args):
+        slot = _PER_STEP.setdefault(model, {})
+        key = (draw.__name__, args)
+        hit = slot.get(key)
+        if hit is None or hit[0] != model.steps:
+            hit = slot[key] = (model.steps, draw(model, *args))
+        return hit[1]
+    return cached
 
 
 # ----------------------------------------------------------------------------- the map
 
-MAP_SIZE = (11, 4.6)  # inches
-MAP_DPI = 90
-MAP_MARGINS = dict(left=0.01, right=0.99, top=0.93, bottom=0.01)
-MAX_LABELS = 40  # named actors labelled on the map
-MAX_LEGEND_GROUPS = 12  # countries or coalitions listed in the colour legend
+MAP_RATIO = 2.4  # width / height of the map
+MIN_MAP_WIDTH, MAX_MAP_WIDTH = 320, 2400  # pixels
+BASE_SCALE = 2  # the base image has this many pixels per screen pixel (sharp on high-density screens)
+MAX_LABELS = 40  # named actors that may be labelled
+LABEL_FONT = 12  # pixels
+LABEL_PAD = 2  # pixels kept clear around each name (its white halo)
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4",
            "#b2df8a", "#fb9a99", "#cab2d6", "#6a3d9a"]
 NO_GROUP = "#bdbdbd"  # actors outside every coalition
-GROUP_RGBA = to_rgba_array(PALETTE + [NO_GROUP])  # group −1 (none) takes the last row
 NETWORK_COLOUR = "gold"
-CITY_ALPHA = np.array([1, 1, 1, 0.85])  # cities a little transparent: edges show through
+HIGHLIGHT_COLOUR = "#111111"
+OCEAN = "#eef3f7"
 DENSE_EDGES = 200  # above this many, edges are thin, faint and not spread apart
 EDGE_SPACING = 0.9  # degrees between the midpoints of a pair's agreements
 MAX_BEND = 10.0  # degrees: widest fan of one pair's agreements
-CURVE_POINTS = 7  # points along a bent edge
 
 
 class Edges(NamedTuple):
@@ -182,6 +76,7 @@ class Edges(NamedTuple):
     bend: np.ndarray        # (n, 2): shift of each edge's midpoint, so a pair's agreements fan out
     domains: np.ndarray     # (n,) domain names
     contested: np.ndarray   # (n,) signed despite a veto
+    parties: np.ndarray     # (n, 2) actor indices
 
 
 def live_edges(model: DiplomacyModel, spacing: float = 0.0) -> Edges:
@@ -200,7 +95,7 @@ def live_edges(model: DiplomacyModel, spacing: float = 0.0) -> Edges:
     ends = np.where(west_first[:, None, None], ends, ends[:, ::-1])
     bend = _bends(ends, spacing) if spacing and len(live) else np.zeros((len(live), 2))
     return Edges(ends, bend, np.array([ag.domain for ag in live], dtype=object),
-                 np.array([ag.status == "contested" for ag in live], dtype=bool))
+                 np.array([ag.status == "contested" for ag in live], dtype=bool), parties)
 
 
 def _direction(ends: np.ndarray) -> np.ndarray:
@@ -227,20 +122,75 @@ def _bends(ends: np.ndarray, spacing: float) -> np.ndarray:
     return ((rank - (n - 1) / 2) * step)[:, None] * normal
 
 
-def edge_segments(edges: Edges, chosen: np.ndarray) -> np.ndarray:
-    """Line segments of the chosen edges: straight, or curved through the bent midpoint, the short way round.
+def edge_curves(edges: Edges, chosen: np.ndarray) -> np.ndarray:
+    """Quadratic curves (start, control, end) in degrees of the chosen edges, the short way round.
 
-    An edge that crosses ±180° runs past the map's edge and is drawn a second
-    time, 360° over, coming in from the other side.
+    The curve passes through the bent midpoint.  An edge that crosses ±180°
+    runs past the map's edge and comes a second time, 360° over, from the
+    other side.
     """
     ends = edges.ends[chosen]
-    t = np.linspace(0, 1, CURVE_POINTS if edges.bend.any() else 2)[None, :, None]
-    curve = (ends[:, :1] + t * _direction(ends)[:, None, :]
-             + 4 * t * (1 - t) * edges.bend[chosen][:, None, :])  # (n, points, 2)
-    pieces = np.stack([curve[:, :-1], curve[:, 1:]], axis=2).reshape(-1, 2, 2)
-    east = pieces[(pieces[:, :, 0] > 180).any(axis=1)] - [360, 0]
-    west = pieces[(pieces[:, :, 0] < -180).any(axis=1)] + [360, 0]
-    return np.concatenate([pieces, east, west])
+    d = _direction(ends)
+    start = ends[:, 0]
+    curves = np.stack([start, start + d / 2 + 2 * edges.bend[chosen], start + d], axis=1)  # (n, 3, 2)
+    east = curves[(curves[:, :, 0] > 180).any(axis=1)] - [360, 0]
+    west = curves[(curves[:, :, 0] < -180).any(axis=1)] + [360, 0]
+    return np.concatenate([curves, east, west])
+
+
+class Frame(NamedTuple):
+    """The map's extent in degrees and its size in pixels."""
+
+    lon0: float
+    lon1: float
+    lat0: float
+    lat1: float
+    width: int
+    height: int
+
+    def pixels(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        x = (np.asarray(lon) - self.lon0) * self.width / (self.lon1 - self.lon0)
+        y = (self.lat1 - np.asarray(lat)) * self.height / (self.lat1 - self.lat0)
+        return x, y
+
+
+def map_frame(model: DiplomacyModel, width: int) -> Frame:
+    """Every actor with a margin, widened to the map's ratio, at ``width`` pixels."""
+    width = int(min(max(width, MIN_MAP_WIDTH), MAX_MAP_WIDTH))
+    a = model.actors
+    lon0, lon1 = max(a.lon.min() - 20, -180), min(a.lon.max() + 20, 180)  # room for labels
+    lat0, lat1 = max(a.lat.min() - 12, -60), min(a.lat.max() + 12, 85)
+    grow_lon = max(MAP_RATIO * (lat1 - lat0) - (lon1 - lon0), 0) / 2
+    grow_lat = max((lon1 - lon0) / MAP_RATIO - (lat1 - lat0), 0) / 2
+    return Frame(round(lon0 - grow_lon, 3), round(lon1 + grow_lon, 3), round(lat0 - grow_lat, 3),
+                 round(lat1 + grow_lat, 3), width, round(width / MAP_RATIO))
+
+
+def draw_map_base(ax) -> None:
+    """What lies under the actors, on an Axes in longitude and latitude: the sea and a 30° graticule.
+
+    The one place to draw coastlines and borders (basemap) when the project
+    has them.
+    """
+    ax.set_facecolor(OCEAN)
+    for lon in range(-180, 181, 30):
+        ax.axvline(lon, color="#d5dee6", linewidth=0.6)
+    for lat in range(-60, 91, 30):
+        ax.axhline(lat, color="#d5dee6", linewidth=0.6)
+
+
+@lru_cache(maxsize=16)
+def base_image(frame: Frame) -> str:
+    """The base of the map as a PNG data URL, drawn once per extent and size."""
+    fig = Figure(figsize=(frame.width / 100, frame.height / 100), dpi=100 * BASE_SCALE)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set(xlim=(frame.lon0, frame.lon1), ylim=(frame.lat0, frame.lat1), xticks=[], yticks=[])
+    ax.set_axis_off()
+    ax.patch.set_visible(True)
+    draw_map_base(ax)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", facecolor=OCEAN)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 class Grouping(NamedTuple):
@@ -264,8 +214,9 @@ def actor_groups(model: DiplomacyModel, colour_by: str) -> Grouping:
 
 
 def group_colours(group: np.ndarray) -> np.ndarray:
-    """One RGBA colour per actor: the palette cycled over groups, grey for actors in none."""
-    return GROUP_RGBA[np.where(group < 0, -1, group % len(PALETTE))]
+    """One colour per actor: the palette cycled over groups, grey for actors in none."""
+    colours = np.array(PALETTE + [NO_GROUP], dtype=object)
+    return colours[np.where(group < 0, -1, group % len(PALETTE))]
 
 
 def short_name(name: str) -> str:
@@ -278,52 +229,160 @@ def short_name(name: str) -> str:
     return "".join(w[0] for w in words if w[0].isupper()) if len(words) > 2 else name
 
 
-def _draw_edges(ax, edges: Edges) -> None:
-    """Agreements as lines coloured by domain (contested dashed)."""
-    dense = len(edges.ends) > DENSE_EDGES
-    styles = ((False, "solid", 0.4 if dense else 1.4), (True, (0, (4, 2)), 0.8 if dense else 1.8))
-    for contested, style, width in styles:
-        for domain in _domain_order(edges.domains[edges.contested == contested]):
-            chosen = (edges.contested == contested) & (edges.domains == domain)
-            lines = LineCollection(edge_segments(edges, chosen), colors=DOMAIN_COLOURS.get(domain, OTHER_COLOUR),
-                                   linewidths=width, linestyles=style, alpha=0.3 if dense else 0.85, zorder=1)
-            ax.add_collection(lines, autolim=False)
-
-
 def _domain_order(domains) -> list[str]:
     return sorted(set(domains), key=lambda d: list(DOMAIN_COLOURS).index(d) if d in DOMAIN_COLOURS else 99)
 
 
-def _draw_actors(ax, model: DiplomacyModel, colours: np.ndarray) -> None:
-    """Subnationals as circles (regions hollow) sized by √population; governments squares; networks stars."""
+def _curve_paths(frame: Frame, curves: np.ndarray) -> str:
+    """SVG path data of quadratic curves given in degrees."""
+    x, y = frame.pixels(curves[..., 0], curves[..., 1])
+    return "".join(f"M{x0:.1f} {y0:.1f}Q{x1:.1f} {y1:.1f} {x2:.1f} {y2:.1f}"
+                   for (x0, x1, x2), (y0, y1, y2) in zip(x.tolist(), y.tolist(), strict=True))
+
+
+def _edges_svg(frame: Frame, edges: Edges, width: float, opacity: float) -> list[str]:
+    """One path per domain and style: solid lines, contested ones dashed."""
+    parts = []
+    for contested, dash in ((False, ""), (True, ' stroke-dasharray="5 3"')):
+        for domain in _domain_order(edges.domains[edges.contested == contested]):
+            chosen = (edges.contested == contested) & (edges.domains == domain)
+            parts.append(f'<path class="edge" data-domain="{domain}" d="{_curve_paths(frame, edge_curves(edges, chosen))}" '
+                         f'fill="none" stroke="{DOMAIN_COLOURS.get(domain, OTHER_COLOUR)}" '
+                         f'stroke-width="{width + 0.4 * contested:g}" stroke-opacity="{opacity:g}"{dash}/>')
+    return parts
+
+
+def marker_radius(model: DiplomacyModel) -> np.ndarray:
+    """Radius in pixels of each subnational's circle: area ∝ √population."""
+    pop = model.actors.population[: len(model.subnationals)]
+    return 1.3 * np.sqrt((10 + 220 * np.sqrt(pop / max(pop.max(), 1))) / np.pi)
+
+
+STAR = np.array([(np.sin(a) * r, -np.cos(a) * r) for k in range(10)
+                 for a, r in [(k * np.pi / 5, 10 if k % 2 == 0 else 4.2)]])
+
+
+def _actors_svg(model: DiplomacyModel, frame: Frame, colours: np.ndarray) -> list[str]:
+    """Subnationals as circles (regions hollow), governments as squares, networks as stars; names on hover."""
     a = model.actors
-    subs = np.arange(len(model.subnationals))
-    size = 10 + 220 * np.sqrt(a.population[subs] / max(a.population[subs].max(), 1))
-    region = np.array([agent.kind == "region" for agent in model.subnationals], dtype=bool)
-    city = subs[~region]
-    ax.scatter(a.lon[city], a.lat[city], s=size[~region], c=colours[city] * CITY_ALPHA,
-               edgecolors="white", linewidths=0.4, zorder=2)
-    ax.scatter(a.lon[subs[region]], a.lat[subs[region]], s=size[region], facecolors="none",
-               edgecolors=colours[subs[region]], linewidths=1.8, zorder=2)
-    nats = np.array([g.index for g in model.nationals], dtype=np.int64)
-    ax.scatter(a.lon[nats], a.lat[nats], s=30, marker="s", c=colours[nats], edgecolors="black",
-               linewidths=0.6, zorder=3)
-    nets = np.array([n.index for n in model.networks], dtype=np.int64)
-    ax.scatter(a.lon[nets], a.lat[nets], s=260, marker="*", c=NETWORK_COLOUR, edgecolors="black",
-               linewidths=0.7, zorder=4)
+    x, y = frame.pixels(a.lon, a.lat)
+    radius = marker_radius(model)
+    parts = ['<g class="actors">']
+    for agent in model.subnationals:
+        i, title = agent.index, f"<title>{escape(agent.name)} ({agent.country})</title>"
+        if agent.kind == "region":
+            parts.append(f'<circle cx="{x[i]:.1f}" cy="{y[i]:.1f}" r="{radius[i]:.1f}" fill="none" '
+                         f'stroke="{colours[i]}" stroke-width="2.2">{title}</circle>')
+        else:
+            parts.append(f'<circle cx="{x[i]:.1f}" cy="{y[i]:.1f}" r="{radius[i]:.1f}" fill="{colours[i]}" '
+                         f'fill-opacity="0.85" stroke="white" stroke-width="0.6">{title}</circle>')
+    for g in model.nationals:
+        i = g.index
+        parts.append(f'<rect x="{x[i] - 4:.1f}" y="{y[i] - 4:.1f}" width="8" height="8" fill="{colours[i]}" '
+                     f'stroke="black" stroke-width="0.8"><title>{escape(g.name)}</title></rect>')
+    for net in model.networks:
+        i = net.index
+        points = " ".join(f"{x[i] + dx:.1f},{y[i] + dy:.1f}" for dx, dy in STAR)
+        parts.append(f'<polygon points="{points}" fill="{NETWORK_COLOUR}" stroke="black" stroke-width="0.8">'
+                     f'<title>{escape(net.name)}</title></polygon>')
+    parts.append("</g>")
+    return parts
 
 
-def _draw_labels(ax, model: DiplomacyModel) -> None:
-    """Name the subnationals named in the scenario and the networks; labels at one spot are stacked."""
+class Label(NamedTuple):
+    """A name placed on the map: its text, anchor point (pixels) and box."""
+
+    text: str
+    x: float
+    y: float
+    anchor: str
+    bold: bool
+    box: tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def place_labels(model: DiplomacyModel, frame: Frame) -> list[Label]:
+    """Names of the networks and the scenario's named cities and regions (largest first), each put beside
+    its marker where it overlaps no other name and stays on the map; names with no such place are left out."""
     named = [x for x, spec in zip(model.subnationals, model.spec.subnationals, strict=True) if not is_background(spec)]
-    stacked: Counter = Counter()
-    for agent in named[:MAX_LABELS] + list(model.networks):
-        spot = (round(agent.lon), round(agent.lat))
+    named.sort(key=lambda agent: -agent.population)
+    x, y = frame.pixels(model.actors.lon, model.actors.lat)
+    placed: list[Label] = []
+    for agent in list(model.networks) + named[:MAX_LABELS]:
         network = isinstance(agent, CityNetwork)
-        ax.annotate(short_name(agent.name) if network else agent.name, (agent.lon, agent.lat),
-                    xytext=(7, 2 - 10 * stacked[spot]), textcoords="offset points", fontsize=8, zorder=5,
-                    weight="bold" if network else "normal")
-        stacked[spot] += 1
+        text = short_name(agent.name) if network else agent.name
+        w, h = len(text) * LABEL_FONT * (0.64 if network else 0.58), LABEL_FONT * 1.15
+        gap = 11 if network else 7
+        px, py = x[agent.index], y[agent.index]
+        for dx, dy, anchor in ((gap, 0, "start"), (-gap, 0, "end"), (0, -gap - h / 2, "middle"),
+                               (0, gap + h / 2, "middle"), (gap, -h * 0.8, "start"), (gap, h * 0.8, "start"),
+                               (-gap, -h * 0.8, "end"), (-gap, h * 0.8, "end")):
+            left = px + dx - {"start": 0, "end": w, "middle": w / 2}[anchor]
+            box = (left - LABEL_PAD, py + dy - h / 2 - LABEL_PAD, left + w + LABEL_PAD, py + dy + h / 2 + LABEL_PAD)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= frame.width and box[3] <= frame.height
+            if inside and not any(_overlap(box, other.box) for other in placed):
+                placed.append(Label(text, px + dx, py + dy + LABEL_FONT * 0.35, anchor, network, box))
+                break
+    return placed
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+BOLD = ' font-weight="bold"'
+
+
+def _labels_svg(labels: list[Label]) -> list[str]:
+    return ['<g class="labels" font-family="sans-serif" font-size="12" paint-order="stroke" stroke="white" '
+            'stroke-width="3" stroke-linejoin="round">'] + [
+        f'<text x="{label.x:.1f}" y="{label.y:.1f}" text-anchor="{label.anchor}"{BOLD if label.bold else ""}>'
+        f'{escape(label.text)}</text>' for label in labels] + ["</g>"]
+
+
+@per_step
+def map_layers(model: DiplomacyModel, width: int, colour_by: str) -> tuple[str, str]:
+    """The map's SVG in two parts, the picked actor's highlight to go between them: base, edges and actors;
+    then the names and the closing tag."""
+    frame = map_frame(model, width)
+    edges = live_edges(model, spacing=0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
+    dense = len(edges.ends) > DENSE_EDGES
+    below = [f'<svg xmlns="http://www.w3.org/2000/svg" class="world-map-svg" width="{frame.width}" '
+             f'height="{frame.height}" viewBox="0 0 {frame.width} {frame.height}" '
+             f'data-agreements="{len(edges.ends)}" data-contested="{int(edges.contested.sum())}">',
+             f'<image href="{base_image(frame)}" x="0" y="0" width="{frame.width}" height="{frame.height}"/>',
+             '<g class="edges">', *_edges_svg(frame, edges, 0.6 if dense else 1.6, 0.35 if dense else 0.85), "</g>",
+             *_actors_svg(model, frame, group_colours(actor_groups(model, colour_by).group))]
+    return "".join(below), "".join(_labels_svg(place_labels(model, frame))) + "</svg>"
+
+
+def highlight_svg(model: DiplomacyModel, width: int, index: int) -> str:
+    """The picked actor ringed, and its agreements in force drawn bold on top."""
+    frame = map_frame(model, width)
+    edges = live_edges(model, spacing=0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
+    mine = (edges.parties == index).any(axis=1)
+    x, y = frame.pixels(model.actors.lon[index], model.actors.lat[index])
+    parts = ['<g class="highlight">']
+    if mine.any():
+        chosen = Edges(edges.ends[mine], edges.bend[mine], edges.domains[mine], edges.contested[mine],
+                       edges.parties[mine])
+        parts.append(f'<path d="{_curve_paths(frame, edge_curves(chosen, np.ones(len(chosen.ends), bool)))}" '
+                     'fill="none" stroke="white" stroke-width="6" stroke-opacity="0.9"/>')
+        parts += _edges_svg(frame, chosen, 3.2, 1.0)
+    parts.append(f'<circle class="picked" cx="{x:.1f}" cy="{y:.1f}" r="13" fill="none" '
+                 f'stroke="{HIGHLIGHT_COLOUR}" stroke-width="2.5"/></g>')
+    return "".join(parts)
+
+
+def map_svg(model: DiplomacyModel, width: int, colour_by: str = "country", picked: int | None = None) -> str:
+    """The whole map as SVG ``width`` pixels wide, with the picked actor highlighted."""
+    below, above = map_layers(model, width, colour_by)
+    return below + (highlight_svg(model, width, picked) if picked is not None else "") + above
+
+
+def map_title(model: DiplomacyModel) -> str:
+    live = model.pair_agreements()
+    contested = sum(ag.status == "contested" for ag in live)
+    return f"Agreements in force: {len(live)} ({contested} contested)"
 
 
 class LegendEntry(NamedTuple):
@@ -334,12 +393,12 @@ class LegendEntry(NamedTuple):
     label: str
 
 
-def map_legend(model: DiplomacyModel, colour_by: str) -> tuple[LegendEntry, ...]:
-    """The map's legend, shown in the page under it: colour groups (when few), actor shapes, edge domains.
+MAX_LEGEND_GROUPS = 12  # countries or coalitions listed in the colour legend
 
-    In the page rather than in the figure: crisp at any size, and a quarter
-    less drawing each step.
-    """
+
+@per_step
+def map_legend(model: DiplomacyModel, colour_by: str) -> tuple[LegendEntry, ...]:
+    """The map's legend: colour groups (when few), actor shapes, edge domains."""
     grouping = actor_groups(model, colour_by)
     shown = sorted(set(grouping.group[grouping.group >= 0].tolist()))
     entries = [LegendEntry("■", PALETTE[g % len(PALETTE)], grouping.names[g]) for g in shown]
@@ -349,69 +408,34 @@ def map_legend(model: DiplomacyModel, colour_by: str) -> tuple[LegendEntry, ...]
         entries.append(LegendEntry("■", NO_GROUP, grouping.outside))
     entries += [LegendEntry("●", "#757575", "city (area ∝ √population)"), LegendEntry("○", "#757575", "region"),
                 LegendEntry("■", "#757575", "national government"), LegendEntry("★", NETWORK_COLOUR, "city network")]
-    domains = _domain_order(live_edges(model).domains)
+    domains = _domain_order(ag.domain for ag in model.pair_agreements())
     entries += [LegendEntry("━", DOMAIN_COLOURS.get(d, OTHER_COLOUR), d) for d in domains]
     entries.append(LegendEntry("┅", "#555555", "contested"))
     return tuple(entries)
 
 
-def map_extent(model: DiplomacyModel, ratio: float) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Longitudes and latitudes shown: every actor with a margin, widened to the axes' width/height ``ratio``."""
-    a = model.actors
-    lon0, lon1 = max(a.lon.min() - 20, -180), min(a.lon.max() + 20, 180)  # room for labels
-    lat0, lat1 = max(a.lat.min() - 12, -60), min(a.lat.max() + 12, 85)
-    grow_lon = max(ratio * (lat1 - lat0) - (lon1 - lon0), 0) / 2
-    grow_lat = max((lon1 - lon0) / ratio - (lat1 - lat0), 0) / 2
-    return (lon0 - grow_lon, lon1 + grow_lon), (lat0 - grow_lat, lat1 + grow_lat)
-
-
-def draw_map(model: DiplomacyModel, colour_by: str = "country") -> Figure:
-    """The world map of the model's current state (equirectangular)."""
-    fig = Figure(figsize=MAP_SIZE, dpi=MAP_DPI)
-    ax = fig.add_subplot()
-    ax.set_facecolor("#eef3f7")
-    grouping = actor_groups(model, colour_by)
-    edges = live_edges(model, spacing=0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
-    _draw_edges(ax, edges)
-    _draw_actors(ax, model, group_colours(grouping.group))
-    _draw_labels(ax, model)
-    fig.subplots_adjust(**MAP_MARGINS)
-    box = ax.get_position()
-    lons, lats = map_extent(model, box.width * MAP_SIZE[0] / (box.height * MAP_SIZE[1]))
-    ax.set(xlim=lons, ylim=lats, aspect="equal", xticks=[], yticks=[])
-    contested = int(edges.contested.sum())
-    ax.set_title(f"Agreements in force: {len(edges.ends)} ({contested} contested)", fontsize=11)
-    return fig
-
-
-def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes, at its own resolution."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # fast rather than small
-    return buffer.getvalue()
-
-
 # ----------------------------------------------------------------------------- charts
 
 
-CHART_HEIGHT = 170  # pixels; charts take their container's width
+CHART_HEIGHT = 150  # pixels; charts take their container's width
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the version Solara's page loads
 
 
+@per_step
 def metrics_table(model: DiplomacyModel) -> pd.DataFrame:
-    """The DataCollector's model metrics, one row per month."""
+    """The DataCollector's model metrics, one row per month (month 0 is the start)."""
     return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
 
-def series_chart(table: pd.DataFrame, series: dict[str, tuple[str, str]], title: str, ylabel: str) -> dict:
-    """A Vega-Lite line chart over months, drawn by the browser: ``series`` maps a label to (column, colour).
-
-    A plain spec rather than an Altair chart: Altair validates every chart
-    against the schema, about 20 ms each, every step.
-    """
+def series_chart(model: DiplomacyModel, series: dict[str, tuple[str, str]], title: str, ylabel: str) -> dict:
+    """A Vega-Lite line chart over the run's months (dates), drawn by the browser: ``series`` maps a label to
+    (metric column, colour).  A plain spec, not an Altair chart: Altair validates every chart each step."""
+    table = metrics_table(model)
+    start = model.spec.start_year
+    dates = [month_start(start, month) for month in range(len(table))]
     labels = list(series)
-    values = [{"month": int(month), "series": label, "value": None if pd.isna(value) else float(value)}
-              for label, (column, _) in series.items() for month, value in table[column].items()]
+    values = [{"date": dates[month], "series": label, "value": None if pd.isna(value) else float(value)}
+              for label, (column, _) in series.items() for month, value in enumerate(table[column].tolist())]
     return {
         "$schema": VEGA_LITE_SCHEMA,
         "title": title,
@@ -420,246 +444,44 @@ def series_chart(table: pd.DataFrame, series: dict[str, tuple[str, str]], title:
         "data": {"values": values},
         "mark": {"type": "line"},
         "encoding": {
-            "x": {"field": "month", "type": "quantitative", "axis": {"format": "d", "tickMinStep": 1}},
+            "x": {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%b %Y", "tickCount": 6}},
             "y": {"field": "value", "type": "quantitative", "title": ylabel},
             "color": {"field": "series", "type": "nominal", "title": None, "sort": labels,
                       "scale": {"domain": labels, "range": [colour for _, colour in series.values()]}},
-            "tooltip": [{"field": "month"}, {"field": "series"}, {"field": "value"}],
+            "tooltip": [{"field": "date", "type": "temporal", "format": "%B %Y"}, {"field": "series"},
+                        {"field": "value"}],
         },
     }
 
 
+@per_step
 def domain_chart(model: DiplomacyModel) -> dict:
     """Agreements in force per domain (domains that ever had one)."""
     table = metrics_table(model)
     series = {d: (f"active_by_domain.{d}", DOMAIN_COLOURS.get(d, OTHER_COLOUR)) for d in DOMAINS
               if table[f"active_by_domain.{d}"].gt(0).any()}
-    return series_chart(table, series, "Agreements in force by domain", "agreements")
+    return series_chart(model, series, "Agreements in force by domain", "agreements")
 
 
+@per_step
 def events_chart(model: DiplomacyModel) -> dict:
     """Signed, vetoed and contested agreements per month."""
     series = {event: (event, colour) for event, colour in EVENT_COLOURS.items()}
-    return series_chart(metrics_table(model), series, "Signed, vetoed and contested per month", "per month")
+    return series_chart(model, series, "Signed, vetoed and contested per month", "per month")
 
 
+@per_step
 def network_chart(model: DiplomacyModel) -> dict:
     """Members of each city network."""
     series = {short_name(net.name): (f"network_members.{net.actor_id}", PALETTE[k % len(PALETTE)])
               for k, net in enumerate(model.networks)}
-    return series_chart(metrics_table(model), series, "Members per network", "members")
+    return series_chart(model, series, "Members per network", "members")
 
 
+@per_step
 def coalition_chart(model: DiplomacyModel) -> dict | None:
     """Energy of the coalition configuration (Axelrod & Bennett), or None while there are no coalitions."""
-    table = metrics_table(model)
-    if not model.coalition_labels or "coalition_energy" not in table:
+    if not model.coalition_labels or "coalition_energy" not in metrics_table(model):
         return None
-    return series_chart(table, {"energy": ("coalition_energy", "#444444")},
+    return series_chart(model, {"energy": ("coalition_energy", "#444444")},
                         "Coalition energy (lower: fewer frustrated pairs)", "energy")
-
-
-# ----------------------------------------------------------------------------- one actor
-
-
-@dataclass
-class ActorReport:
-    """What the actor panel shows about one actor."""
-
-    facts: list[str]
-    agreements: pd.DataFrame   # in force: partner, domain, kind, status, since (month)
-    reviews: pd.DataFrame      # approvals, vetoes and contested signatures: month, event, domain, about
-    tally: dict[str, int]
-
-
-def actor_choices(model: DiplomacyModel) -> dict[str, int]:
-    """Actor labels for the picker ('Barcelona (ES)'), in scenario order, with their indices."""
-    labels: dict[str, int] = {}
-    for agent in model.subnationals + model.nationals + model.networks:
-        label = f"{agent.name} ({agent.country})" if agent.country else agent.name
-        labels[label if label not in labels else f"{label} [{agent.actor_id}]"] = agent.index
-    return labels
-
-
-def _name(model: DiplomacyModel, index: int) -> str:
-    return model.by_index(index).name
-
-
-def _agreements_of(model: DiplomacyModel, index: int) -> pd.DataFrame:
-    rows = [{"partner": ", ".join(_name(model, p) for p in ag.parties if p != index),
-             "domain": ag.domain, "kind": ag.kind, "status": ag.status, "since": ag.signed_step}
-            for ag in model.live.values() if index in ag.parties]
-    return pd.DataFrame(rows, columns=["partner", "domain", "kind", "status", "since"])
-
-
-def _reviews_of(model: DiplomacyModel, index: int) -> pd.DataFrame:
-    """Oversight decisions: on this actor's agreements (subnational) or by it (national government)."""
-    agent = model.by_index(index)
-    if isinstance(agent, NationalGovernment):
-        mine = [e for e in model.ledger.events if e.event in ("approved", "vetoed") and e.actor == index]
-        about = [model.by_id[e.detail].name for e in mine]
-    else:
-        mine = [e for e in model.ledger.events
-                if (e.event in ("approved", "vetoed") and e.detail == agent.actor_id)
-                or (e.event == "contested" and e.actor == index)]
-        about = [", ".join(_name(model, p) for p in e.parties if p != index) for e in mine]
-    return pd.DataFrame({"month": [e.step for e in mine], "event": [e.event for e in mine],
-                         "domain": [e.domain for e in mine], "about": about})
-
-
-def _facts(model: DiplomacyModel, index: int) -> list[str]:
-    agent = model.by_index(index)
-    if isinstance(agent, CityNetwork):
-        focus = ", ".join(DOMAINS[d] for d in agent.focus)
-        return ["city network", f"{len(agent.members)} members", f"focus: {focus}"]
-    facts = [f"{agent.kind} in {agent.country}", f"{agent.population:,} people"]
-    if isinstance(agent, SubnationalGovernment):
-        names = [net.name for net in model.networks if index in net.members]
-        facts.append("member of " + ", ".join(names) if names else "member of no network")
-    return facts
-
-
-def actor_report(model: DiplomacyModel, index: int) -> ActorReport:
-    """The agreements, memberships, approvals and vetoes of actor ``index``."""
-    reviews = _reviews_of(model, index)
-    return ActorReport(facts=_facts(model, index),
-                       agreements=_agreements_of(model, index), reviews=reviews,
-                       tally={k: int(v) for k, v in reviews["event"].value_counts().items()})
-
-
-# ----------------------------------------------------------------------------- components
-
-
-def run_settings(model: DiplomacyModel) -> str:
-    """The rules and parameters of the run, in one line (the sliders do not show their values)."""
-    r = model.rules
-    weights = " · ".join(f"{label} {getattr(r.utility, name):g}" for name, label in UTILITY_WEIGHTS.items())
-    oversight = getattr(model, "oversight_choice", OWN_OVERSIGHT)
-    return (f"{r.partner.name} partners (K = {r.partner.candidates}) · {oversight} oversight · "
-            f"{weights} · seed {getattr(model, 'seed', '–')}")
-
-
-@solara.component
-def RunHeader(model: DiplomacyModel):
-    """'Step: N' (one step is one month), the scenario and the settings of the run."""
-    update_counter.get()
-    with solara.Row(style={"align-items": "baseline"}):
-        solara.Text(f"Step: {model.steps}", classes=["step-counter"],
-                    style={"font-size": "1.5em", "font-weight": "bold", "white-space": "nowrap"})
-        with solara.Column(gap="2px"):
-            solara.Text(f"{model.spec.name}: {model.spec.description}", style={"font-size": "0.9em"})
-            solara.Text(run_settings(model), style={"font-size": "0.9em", "color": "#555"})
-
-
-@solara.component
-def WorldMap(model: DiplomacyModel):
-    """The map, with a switch between colouring actors by country and by coalition."""
-    update_counter.get()
-    colour_by = solara.use_reactive("country")
-    with solara.Card(margin=0):
-        with solara.Row(style={"align-items": "center"}):
-            solara.Text("World map: colour actors by", style={"font-weight": "bold"})
-            solara.ToggleButtonsSingle(value=colour_by, values=["country", "coalition"])
-        solara.Image(png(draw_map(model, colour_by.value)), width="100%", classes=["world-map"])
-        MapLegend(map_legend(model, colour_by.value))
-
-
-@solara.component
-def MapLegend(entries: tuple[LegendEntry, ...]):
-    """The legend under the map (redrawn only when it changes)."""
-    with solara.Row(gap="16px", style={"flex-wrap": "wrap", "row-gap": "2px", "font-size": "0.85em"}):
-        for entry in entries:
-            with solara.Row(gap="4px"):
-                solara.Text(entry.symbol, style={"color": entry.colour, "font-weight": "bold"})
-                solara.Text(entry.label)
-
-
-@solara.component
-def Chart(model: DiplomacyModel, chart_of, empty: str = ""):
-    """The Vega-Lite chart ``chart_of(model)`` (as solara.FigureAltair shows one); ``empty`` when it is None."""
-    update_counter.get()
-    spec = chart_of(model)
-    with solara.Card(margin=0):
-        if spec is None:
-            solara.Info(empty)
-        else:
-            solara.widgets.VegaLite.element(spec=spec)
-
-
-@solara.component
-def ActorPanel(model: DiplomacyModel):
-    """One actor, picked from a list (not redrawn each step: the list is long at world scale)."""
-    choices = solara.use_memo(lambda: actor_choices(model), [model])
-    labels = solara.use_memo(lambda: list(choices), [choices])
-    picked = solara.use_reactive(labels[0])
-    label = picked.value if picked.value in choices else labels[0]
-    with solara.Card("One actor", margin=0), solara.Column(gap="6px"):
-        solara.Select("Actor", value=label, values=labels, on_value=picked.set)
-        ActorRecord(model, choices[label])
-
-
-@solara.component
-def ActorRecord(model: DiplomacyModel, index: int):
-    """The actor's agreements in force, memberships, approvals and vetoes, updated each step."""
-    update_counter.get()
-    report = actor_report(model, index)
-    tally = ", ".join(f"{n} {event}" for event, n in report.tally.items()) or "none yet"
-    with solara.Column(gap="6px"):
-        solara.Text(" · ".join(report.facts))
-        solara.Text(f"Agreements in force: {len(report.agreements)}", style={"font-weight": "bold"})
-        solara.DataFrame(report.agreements, items_per_page=5)
-        solara.Text(f"Approvals and vetoes: {tally}", style={"font-weight": "bold"})
-        solara.DataFrame(report.reviews.iloc[::-1], items_per_page=5)
-
-
-@solara.component
-def Dashboard(model: DiplomacyModel):
-    """Header and map, the charts two by two, then the actor panel."""
-    RunHeader(model)
-    WorldMap(model)
-    with solara.Columns([1, 1]):
-        Chart(model, domain_chart)
-        Chart(model, events_chart)
-    with solara.Columns([1, 1]):
-        Chart(model, network_chart)
-        Chart(model, coalition_chart, empty="No coalitions in this run.")
-    ActorPanel(model)
-
-
-@solara.component
-def Page():
-    """SolaraViz (controls, parameters, model) and the dashboard, sharing one model per browser session."""
-    model = solara.use_reactive(solara.use_memo(AppModel, []))
-    SolaraViz(model, components=[], model_params=model_params(), name="City diplomacy: teaching app")
-    Dashboard(model.value)
-
-
-# ----------------------------------------------------------------------------- front-end files
-
-
-CDN_REFERENCES = {
-    "server/templates/solara.html.j2": r"\{\{cdn\}\}(/[^\"'\s{]+)",  # the page itself
-    "widgets/vue/vegalite.vue": r"\$\{this\.getCdn\(\)\}(/[^`'\"\s]+)",  # the charts (Vega-Lite)
-}
-"""Files of the solara package that load front-end files from the CDN, and the pattern of those paths."""
-
-
-def frontend_packages() -> list[str]:
-    """The npm packages (``name@version``) whose files the app's page loads from Solara's CDN.
-
-    Solara's server fetches them through its CDN proxy and caches them under
-    ``<venv>/share/solara/cdn/<name>@<version>/``.  Where the CDN cannot be
-    reached (a closed network, a classroom without internet) ``make
-    app-assets`` fills that cache from the npm registry, with this list: the
-    packages named in ``CDN_REFERENCES``, for the Vue version in use.
-    """
-    import solara.server.server
-    import solara.server.settings
-
-    root = Path(solara.__file__).parent
-    paths = [solara.server.settings.assets.fontawesome_path]
-    for name, pattern in CDN_REFERENCES.items():
-        paths += re.findall(pattern, (root / name).read_text(encoding="utf-8"))
-    packages = {m.group(1) for p in paths if (m := re.match(r"/((?:@[^/]+/)?[^/@]+@[^/]+)/", p))}
-    other_app = "@widgetti/solara-vuetify-app@" if solara.server.server.vue3 else "@widgetti/solara-vuetify3-app@"
-    return sorted(p for p in packages if not p.startswith(other_app))
