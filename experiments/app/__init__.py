@@ -22,7 +22,9 @@ is off, and a closed page's session (with its model) is released after
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 
 import solara
 import solara.server.settings
@@ -33,6 +35,11 @@ from experiments.app.page import Page
 CULL_TIMEOUT = "2m"
 
 solara.server.settings.theme.show_banner = False
+if not logging.getLogger("experiments.app").handlers:  # the server log says when runs are built and released
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("%(asctime)s app: %(message)s"))
+    logging.getLogger("experiments.app").addHandler(_handler)
+    logging.getLogger("experiments.app").setLevel(logging.INFO)
 if "SOLARA_KERNEL_CULL_TIMEOUT" not in {k.upper() for k in os.environ}:
     solara.server.settings.kernel.cull_timeout = CULL_TIMEOUT
 

@@ -7,7 +7,8 @@ coalition, each with its name on hover; agreements in force as lines coloured
 by domain (contested ones dashed, several between two places fanned out);
 national governments as squares at their capitals, city networks as stars at
 their seats; names placed where they do not overlap (the others thinned).
-Under it, a base image (``draw_map_base``) drawn once per extent and size.
+Under it, a base image (``draw_map_base``) drawn once per extent and size, and
+sent to the page apart from the SVG (so not again at each Step).
 
 Drawing is done once per month and size, and shared by every page showing
 that run (``per_step``): a Step costs the server little.
@@ -23,7 +24,6 @@ from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from experiments.app.story import month_start
@@ -79,6 +79,7 @@ class Edges(NamedTuple):
     parties: np.ndarray     # (n, 2) actor indices
 
 
+@per_step
 def live_edges(model: DiplomacyModel, spacing: float = 0.0) -> Edges:
     """Agreements in force between two actors; those between one pair of places fan out ``spacing``° apart.
 
@@ -313,9 +314,7 @@ def place_labels(model: DiplomacyModel, frame: Frame) -> list[Label]:
         w, h = len(text) * LABEL_FONT * (0.64 if network else 0.58), LABEL_FONT * 1.15
         gap = 11 if network else 7
         px, py = x[agent.index], y[agent.index]
-        for dx, dy, anchor in ((gap, 0, "start"), (-gap, 0, "end"), (0, -gap - h / 2, "middle"),
-                               (0, gap + h / 2, "middle"), (gap, -h * 0.8, "start"), (gap, h * 0.8, "start"),
-                               (-gap, -h * 0.8, "end"), (-gap, h * 0.8, "end")):
+        for dx, dy, anchor in _places(gap, h):
             left = px + dx - {"start": 0, "end": w, "middle": w / 2}[anchor]
             box = (left - LABEL_PAD, py + dy - h / 2 - LABEL_PAD, left + w + LABEL_PAD, py + dy + h / 2 + LABEL_PAD)
             inside = box[0] >= 0 and box[1] >= 0 and box[2] <= frame.width and box[3] <= frame.height
@@ -323,6 +322,15 @@ def place_labels(model: DiplomacyModel, frame: Frame) -> list[Label]:
                 placed.append(Label(text, px + dx, py + dy + LABEL_FONT * 0.35, anchor, network, box))
                 break
     return placed
+
+
+def _places(gap: float, h: float) -> list[tuple[float, float, str]]:
+    """Where a name may go, relative to its marker, in order of preference: right, left, above, below, the
+    diagonals, then a line further up or down."""
+    near = [(gap, 0, "start"), (-gap, 0, "end"), (0, -gap - h / 2, "middle"), (0, gap + h / 2, "middle"),
+            (gap, -h * 0.8, "start"), (gap, h * 0.8, "start"), (-gap, -h * 0.8, "end"), (-gap, h * 0.8, "end")]
+    far = [(dx, dy + (h if dy > 0 else -h), anchor) for dx, dy, anchor in near[2:]]
+    return near + far
 
 
 def _overlap(a: tuple, b: tuple) -> bool:
@@ -344,12 +352,11 @@ def map_layers(model: DiplomacyModel, width: int, colour_by: str) -> tuple[str, 
     """The map's SVG in two parts, the picked actor's highlight to go between them: base, edges and actors;
     then the names and the closing tag."""
     frame = map_frame(model, width)
-    edges = live_edges(model, spacing=0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
+    edges = live_edges(model, 0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
     dense = len(edges.ends) > DENSE_EDGES
     below = [f'<svg xmlns="http://www.w3.org/2000/svg" class="world-map-svg" width="{frame.width}" '
              f'height="{frame.height}" viewBox="0 0 {frame.width} {frame.height}" '
              f'data-agreements="{len(edges.ends)}" data-contested="{int(edges.contested.sum())}">',
-             f'<image href="{base_image(frame)}" x="0" y="0" width="{frame.width}" height="{frame.height}"/>',
              '<g class="edges">', *_edges_svg(frame, edges, 0.6 if dense else 1.6, 0.35 if dense else 0.85), "</g>",
              *_actors_svg(model, frame, group_colours(actor_groups(model, colour_by).group))]
     return "".join(below), "".join(_labels_svg(place_labels(model, frame))) + "</svg>"
@@ -358,7 +365,7 @@ def map_layers(model: DiplomacyModel, width: int, colour_by: str) -> tuple[str, 
 def highlight_svg(model: DiplomacyModel, width: int, index: int) -> str:
     """The picked actor ringed, and its agreements in force drawn bold on top."""
     frame = map_frame(model, width)
-    edges = live_edges(model, spacing=0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
+    edges = live_edges(model, 0.0 if len(model.live) > DENSE_EDGES else EDGE_SPACING)
     mine = (edges.parties == index).any(axis=1)
     x, y = frame.pixels(model.actors.lon[index], model.actors.lat[index])
     parts = ['<g class="highlight">']
@@ -421,27 +428,30 @@ CHART_HEIGHT = 150  # pixels; charts take their container's width
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # the version Solara's page loads
 
 
-@per_step
-def metrics_table(model: DiplomacyModel) -> pd.DataFrame:
-    """The DataCollector's model metrics, one row per month (month 0 is the start)."""
-    return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+def metric(model: DiplomacyModel, name: str) -> list:
+    """One model metric of the DataCollector, month by month (month 0 is the start)."""
+    return model.datacollector.model_vars[name]
 
 
 def series_chart(model: DiplomacyModel, series: dict[str, tuple[str, str]], title: str, ylabel: str) -> dict:
     """A Vega-Lite line chart over the run's months (dates), drawn by the browser: ``series`` maps a label to
-    (metric column, colour).  A plain spec, not an Altair chart: Altair validates every chart each step."""
-    table = metrics_table(model)
-    start = model.spec.start_year
-    dates = [month_start(start, month) for month in range(len(table))]
+    (metric column, colour).
+
+    A plain spec, not an Altair chart (Altair validates every chart each
+    step), with one row per month and one field per series, folded into
+    lines by the browser: a small message to send each Step.
+    """
     labels = list(series)
-    values = [{"date": dates[month], "series": label, "value": None if pd.isna(value) else float(value)}
-              for label, (column, _) in series.items() for month, value in enumerate(table[column].tolist())]
+    columns = {label: [_number(v) for v in metric(model, column)] for label, (column, _) in series.items()}
+    values = [{"date": date, **{label: v[month] for label, v in columns.items()}}
+              for month, date in enumerate(chart_dates(model.spec.start_year, len(metric(model, "signed"))))]
     return {
         "$schema": VEGA_LITE_SCHEMA,
         "title": title,
         "width": "container",
         "height": CHART_HEIGHT,
         "data": {"values": values},
+        "transform": [{"fold": labels, "as": ["series", "value"]}],
         "mark": {"type": "line"},
         "encoding": {
             "x": {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%b %Y", "tickCount": 6}},
@@ -454,12 +464,22 @@ def series_chart(model: DiplomacyModel, series: dict[str, tuple[str, str]], titl
     }
 
 
+def _number(value) -> float | None:
+    """A metric's value for the chart (None for a missing one)."""
+    return None if value is None or value != value else round(float(value), 4)
+
+
+@lru_cache(maxsize=64)
+def chart_dates(start_year: int, months: int) -> tuple[str, ...]:
+    """The first day of months 0, 1, … of a run (month 0: the start)."""
+    return tuple(month_start(start_year, month) for month in range(months))
+
+
 @per_step
 def domain_chart(model: DiplomacyModel) -> dict:
     """Agreements in force per domain (domains that ever had one)."""
-    table = metrics_table(model)
     series = {d: (f"active_by_domain.{d}", DOMAIN_COLOURS.get(d, OTHER_COLOUR)) for d in DOMAINS
-              if table[f"active_by_domain.{d}"].gt(0).any()}
+              if any(metric(model, f"active_by_domain.{d}"))}
     return series_chart(model, series, "Agreements in force by domain", "agreements")
 
 
@@ -481,7 +501,7 @@ def network_chart(model: DiplomacyModel) -> dict:
 @per_step
 def coalition_chart(model: DiplomacyModel) -> dict | None:
     """Energy of the coalition configuration (Axelrod & Bennett), or None while there are no coalitions."""
-    if not model.coalition_labels or "coalition_energy" not in metrics_table(model):
+    if not model.coalition_labels or "coalition_energy" not in model.datacollector.model_vars:
         return None
     return series_chart(model, {"energy": ("coalition_energy", "#444444")},
                         "Coalition energy (lower: fewer frustrated pairs)", "energy")

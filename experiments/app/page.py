@@ -20,12 +20,13 @@ import solara.widgets
 
 from experiments.app.classrun import CLASS_RUN
 from experiments.app.drawing import (
-    coalition_chart, domain_chart, events_chart, map_legend, map_svg, map_title, network_chart, per_step,
+    base_image, coalition_chart, domain_chart, events_chart, map_frame, map_legend, map_svg, map_title, network_chart,
+    per_step,
 )
 from experiments.app.settings import (
     AppModel, defaults, parameters, pending_changes, run_settings,
 )
-from experiments.app.story import actor_choices, actor_report, run_date, this_month
+from experiments.app.story import Table, actor_choices, actor_report, run_date, this_month
 from experiments.config import PROJECT_ROOT
 
 EXERCISES = PROJECT_ROOT / "docs" / "teaching.md"
@@ -57,6 +58,9 @@ CSS = """
 @media (max-width: 760px) { .app-grid { grid-template-columns: minmax(0, 1fr); } }
 .param-caption { font-size: 0.78em; color: #555; margin: -14px 0 6px 0; line-height: 1.25; }
 .month-list { margin: 0; padding-left: 1.2em; font-size: 0.92em; }
+.actor-table { border-collapse: collapse; font-size: 0.85em; width: 100%; }
+.actor-table th, .actor-table td { text-align: left; padding: 2px 8px 2px 0; border-bottom: 1px solid #eee; }
+.more { font-size: 0.8em; color: #666; }
 .step-counter { font-size: 1.5em; font-weight: bold; white-space: nowrap; }
 """
 
@@ -171,23 +175,32 @@ def WorldMap(model: AppModel, steps: int, picked: int | None):
             solara.Text(map_title(model), style={"font-weight": "bold"}, classes=["map-title"])
             solara.Text("colour actors by")
             solara.ToggleButtonsSingle(value=colour_by, values=["country", "coalition"])
-        MapView(svg=svg, width=width.value, on_width=width.set)
+        MapView(svg=svg, base=base_image(map_frame(model, width.value)), width=width.value, on_width=width.set)
         MapLegend(map_legend(model, colour_by.value))
 
 
 @solara.component_vue("world_map.vue")
-def MapView(svg: str, width: int, on_width=None):
+def MapView(svg: str, base: str, width: int, on_width=None):
+    """The map's SVG over its base image (a data URL), and the width shown, sent back as ``width``."""
     pass
 
 
 @solara.component
 def MapLegend(entries: tuple):
-    """The legend under the map."""
-    with solara.Row(gap="14px", style={"flex-wrap": "wrap", "row-gap": "2px", "font-size": "0.85em"}):
-        for entry in entries:
-            with solara.Row(gap="4px"):
-                solara.Text(entry.symbol, style={"color": entry.colour, "font-weight": "bold"})
-                solara.Text(entry.label)
+    """The legend under the map (one HTML element: cheap to update)."""
+    items = "".join(f'<span style="margin-right: 14px; white-space: nowrap"><b style="color: {e.colour}">{e.symbol}</b> '
+                    f'{escape(e.label)}</span>' for e in entries)
+    solara.HTML(tag="div", unsafe_innerHTML=items, classes=["map-legend"],
+                style={"font-size": "0.85em", "line-height": "1.6"})
+
+
+def html_table(table: Table, newest_first: bool = False, rows: int = 8) -> str:
+    """A small HTML table of the first ``rows`` rows (the newest first when asked), and how many are left out."""
+    body = table.rows[::-1] if newest_first else table.rows
+    head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
+    cells = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in body[:rows])
+    more = f'<div class="more">… and {len(body) - rows} more</div>' if len(body) > rows else ""
+    return f'<table class="actor-table"><tr>{head}</tr>{cells}</table>{more}'
 
 
 @solara.component
@@ -215,9 +228,10 @@ def ActorPanel(model: AppModel, steps: int, picked: solara.Reactive[str | None])
         tally = ", ".join(f"{n} {event}" for event, n in report.tally.items()) or "none yet"
         solara.Text(" · ".join(report.facts), classes=["actor-facts"])
         solara.Text(f"Agreements in force: {len(report.agreements)} (bold on the map)", style={"font-weight": "bold"})
-        solara.DataFrame(report.agreements, items_per_page=5)
-        solara.Text(f"Approvals and vetoes: {tally}", style={"font-weight": "bold"})
-        solara.DataFrame(report.reviews.iloc[::-1], items_per_page=5)
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(report.agreements), classes=["actor-agreements"])
+        solara.Text(f"Approvals and vetoes: {tally}, the latest first", style={"font-weight": "bold"})
+        solara.HTML(tag="div", unsafe_innerHTML=html_table(report.reviews, newest_first=True),
+                    classes=["actor-reviews"])
 
 
 @solara.component
@@ -265,6 +279,41 @@ def InfoPanel(shown: solara.Reactive[str | None]):
 # ----------------------------------------------------------------------------- the page
 
 
+class Controller:
+    """What the buttons do to the page's own run.  Made once per page, so that the controls get the same
+    functions at each render and are not rendered again on each Step."""
+
+    def __init__(self, me: str, own: solara.Reactive, own_steps: solara.Reactive, chosen: solara.Reactive,
+                 playing: solara.Reactive):
+        self.me, self.own, self.own_steps, self.chosen, self.playing = me, own, own_steps, chosen, playing
+
+    def moved(self, model: AppModel) -> None:
+        """Show the run's new month; followers of the class run follow when this page publishes it."""
+        self.own_steps.set(model.steps)
+        if CLASS_RUN.publisher == self.me:
+            CLASS_RUN.publish(model, self.me)
+
+    def advance(self, months: int) -> None:
+        self.own.value.advance(months)
+        self.moved(self.own.value)
+
+    def reset(self) -> None:
+        """A new run with the rules panel's values."""
+        self.playing.set(False)
+        self.own.set(AppModel(**self.chosen.value))
+        self.moved(self.own.value)
+
+    def run_to(self, month: int) -> None:
+        """Step to month ``month`` in one go; back in time, the same run again from the start (same seed)."""
+        model = self.own.value
+        if month < model.steps:
+            model = AppModel(**model.params)
+            self.own.set(model)
+        if month > model.steps:
+            model.advance(month - model.steps)
+        self.moved(model)
+
+
 @solara.component
 def Page():
     """One run per browser tab, or the class run when following it."""
@@ -280,34 +329,13 @@ def Page():
     controls_open = solara.use_reactive(True)
     info = solara.use_reactive(None)
 
-    def moved(model: AppModel) -> None:
-        own_steps.set(model.steps)
-        if CLASS_RUN.publisher == me:
-            CLASS_RUN.publish(model, me)
-
-    def advance(months: int) -> None:
-        own.value.advance(months)
-        moved(own.value)
-
-    def reset() -> None:
-        playing.set(False)
-        own.set(AppModel(**chosen.value))
-        moved(own.value)
-
-    def run_to(month: int) -> None:
-        model = own.value
-        if month < model.steps:  # back in time: the same run again from the start (same seed)
-            model = AppModel(**model.params)
-            own.set(model)
-        if month > model.steps:
-            model.advance(month - model.steps)
-        moved(model)
+    control = solara.use_memo(lambda: Controller(me, own, own_steps, chosen, playing), [])
 
     def play() -> None:
         while playing.value:
             time.sleep(PLAY_PAUSE_MS / 1000)
             if playing.value:
-                advance(months_per_step.value)
+                control.advance(months_per_step.value)
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
@@ -337,7 +365,8 @@ def Page():
     with solara.Div(classes=["app-grid"] + ([] if controls_open.value else ["controls-hidden"])):
         if controls_open.value:
             with solara.Column(gap="10px", classes=["controls"]):
-                RunControls(playing, advance, run_to, reset, months_per_step, disabled=follows)
+                RunControls(playing, control.advance, control.run_to, control.reset, months_per_step,
+                            disabled=follows)
                 ClassRunControls(me, own.value, following, class_version.value)
                 RulesPanel(chosen, own.value.params, disabled=follows)
         with solara.Column(gap="10px", classes=["run-view"]):

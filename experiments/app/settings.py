@@ -6,7 +6,10 @@ waiting); ``defaults()`` are the values a fresh page starts from.
 
 from __future__ import annotations
 
+import logging
 import threading
+import weakref
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +27,11 @@ TOO_LARGE = {"world"}
 """Scenarios left out of the app: every geonames city is too many for a live map."""
 DEFAULT_SEED = 42
 DEFAULT_RULES = RuleSet()
+LOG = logging.getLogger("experiments.app")
+RUNS_ALIVE: weakref.WeakSet = weakref.WeakSet()
+"""Every AppModel not yet garbage: a closed page's run leaves it once its session is culled."""
+_RUNS = Counter()
+"""Runs built and released by this server process (for its log)."""
 OWN_OVERSIGHT = "each government's own"
 """The oversight choice that keeps every government's regime from the scenario (Beijing restrictive...)."""
 
@@ -177,12 +185,23 @@ class AppModel(DiplomacyModel):
         self.params = dict(scenario_name=scenario_name, partner=partner, oversight=oversight, **weights,
                            candidates=int(candidates), rng=int(rng))
         self.lock = threading.RLock()
+        _RUNS["built"] += 1
+        self.number = _RUNS["built"]
+        RUNS_ALIVE.add(self)
+        LOG.info("run %d built (%s); runs alive: %d", self.number, scenario_name,
+                 _RUNS["built"] - _RUNS["released"])
+        weakref.finalize(self, _released, self.number).atexit = False  # garbage, not the server's end
 
     def advance(self, months: int) -> None:
         """Step ``months`` months (at least one), holding the lock."""
         with self.lock:
             for _ in range(max(int(months), 1)):
                 self.step()
+
+
+def _released(number: int) -> None:
+    _RUNS["released"] += 1
+    LOG.info("run %d released; runs alive: %d", number, _RUNS["built"] - _RUNS["released"])
 
 
 def run_settings(model: DiplomacyModel) -> str:

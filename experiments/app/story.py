@@ -8,10 +8,9 @@ at month −24 was signed two years before that.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import NamedTuple
 
 from model import DiplomacyModel
 from model.agents import CityNetwork, NationalGovernment, SubnationalGovernment
@@ -180,39 +179,48 @@ def actor_choices(model: DiplomacyModel) -> dict[str, int]:
     return labels
 
 
+class Table(NamedTuple):
+    """Rows of a small table (tuples, in the order of ``columns``)."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple]
+
+    def column(self, name: str) -> list:
+        k = self.columns.index(name)
+        return [row[k] for row in self.rows]
+
+
 @dataclass
 class ActorReport:
     """What the actor panel shows about one actor."""
 
     facts: list[str]
-    agreements: pd.DataFrame   # in force: partner, domain, kind, status, since (a date)
-    reviews: pd.DataFrame      # approvals, vetoes and contested signatures: date, event, domain, about
+    agreements: Table   # in force: partner, domain, kind, status, since (a date)
+    reviews: Table      # approvals, vetoes and contested signatures: date, event, domain, about
     tally: dict[str, int]
 
 
-def _agreements_of(model: DiplomacyModel, index: int) -> pd.DataFrame:
+def _agreements_of(model: DiplomacyModel, index: int) -> Table:
     start = model.spec.start_year
-    rows = [{"partner": ", ".join(model.by_index(p).name for p in ag.parties if p != index),
-             "domain": ag.domain, "kind": ag.kind, "status": ag.status,
-             "since": month_date(start, ag.signed_step, short=True)}
+    rows = [(", ".join(model.by_index(p).name for p in ag.parties if p != index), ag.domain, ag.kind, ag.status,
+             month_date(start, ag.signed_step, short=True))
             for ag in model.live.values() if index in ag.parties]
-    return pd.DataFrame(rows, columns=["partner", "domain", "kind", "status", "since"])
+    return Table(("partner", "domain", "kind", "status", "since"), rows)
 
 
-def _reviews_of(model: DiplomacyModel, index: int) -> pd.DataFrame:
+def _reviews_of(model: DiplomacyModel, index: int) -> Table:
     """Oversight decisions: on this actor's agreements (subnational) or by it (national government)."""
     agent = model.by_index(index)
-    if isinstance(agent, NationalGovernment):
-        mine = [e for e in model.ledger.events if e.event in ("approved", "vetoed") and e.actor == index]
-        about = [model.by_id[e.detail].name for e in mine]
-    else:
-        mine = [e for e in model.ledger.events
-                if (e.event in ("approved", "vetoed") and e.detail == agent.actor_id)
-                or (e.event == "contested" and e.actor == index)]
-        about = [", ".join(model.by_index(p).name for p in e.parties if p != index) for e in mine]
     start = model.spec.start_year
-    return pd.DataFrame({"date": [month_date(start, e.step, short=True) for e in mine],
-                         "event": [e.event for e in mine], "domain": [e.domain for e in mine], "about": about})
+    if isinstance(agent, NationalGovernment):
+        rows = [(e, model.by_id[e.detail].name) for e in model.ledger.events
+                if e.actor == index and e.event in ("approved", "vetoed")]
+    else:
+        rows = [(e, ", ".join(model.by_index(p).name for p in e.parties if p != index)) for e in model.ledger.events
+                if (e.detail == agent.actor_id and e.event in ("approved", "vetoed"))
+                or (e.actor == index and e.event == "contested")]
+    return Table(("date", "event", "domain", "about"),
+                 [(month_date(start, e.step, short=True), e.event, e.domain, about) for e, about in rows])
 
 
 def _facts(model: DiplomacyModel, index: int) -> list[str]:
@@ -231,4 +239,4 @@ def actor_report(model: DiplomacyModel, index: int) -> ActorReport:
     """The agreements, memberships, approvals and vetoes of actor ``index``."""
     reviews = _reviews_of(model, index)
     return ActorReport(facts=_facts(model, index), agreements=_agreements_of(model, index), reviews=reviews,
-                       tally={k: int(v) for k, v in reviews["event"].value_counts().items()})
+                       tally=dict(Counter(reviews.column("event"))))
