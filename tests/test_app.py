@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import inspect
 import re
+import time
 import xml.etree.ElementTree as ET
 
 import altair as alt
@@ -336,15 +337,17 @@ def test_frontend_packages_are_npm_specs():
 
 def test_class_run_publish_follow_withdraw():
     run, model = ClassRun(), AppModel()
-    assert run.model() is None and run.wait(0, timeout=0) == 0
+    assert run.model() is None and run.wait((0, 0), timeout=0) == (0, 0)
     run.publish(model, "teacher")
-    assert run.model() is model and run.wait(0, timeout=0) == 1
-    run.publish(model, "teacher")  # a Step: followers wake up
-    assert run.wait(1, timeout=0) == 2
+    assert run.model() is model and run.wait((0, 0), timeout=0) == (1, 1)
+    run.publish(model, "teacher")  # a Step: followers wake up, the others do not
+    assert run.wait((1, 1), timeout=0) == (2, 1)
+    start = time.monotonic()
+    assert run.wait((2, 1), timeout=0.2, steps=False) == (2, 1) and time.monotonic() - start >= 0.2
     run.withdraw("student")  # only the publisher withdraws
     assert run.model() is model
     run.withdraw("teacher")
-    assert run.model() is None
+    assert run.model() is None and run.wait((2, 1), timeout=0, steps=False) == (3, 2)
 
 
 def test_class_run_holds_its_model_weakly():

@@ -17,13 +17,15 @@ from model import DiplomacyModel
 
 
 class ClassRun:
-    """The published run, its publisher's page and a version that moves on each Step or Reset."""
+    """The published run, its publisher's page, and two counters: ``version`` moves on at each Step, Reset,
+    publication or withdrawal; ``publications`` only when a run is published or withdrawn."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._model: weakref.ref | None = None
         self.publisher: str | None = None
         self.version = 0
+        self.publications = 0
 
     def model(self) -> DiplomacyModel | None:
         """The published model, or None."""
@@ -32,6 +34,8 @@ class ClassRun:
     def publish(self, model: DiplomacyModel, publisher: str) -> None:
         """Publish ``model`` for the class (replacing any other), or tell followers it has moved on."""
         with self._changed:
+            if self.model() is not model or self.publisher != publisher:
+                self.publications += 1
             self._model, self.publisher = weakref.ref(model), publisher
             self.version += 1
             self._changed.notify_all()
@@ -42,13 +46,18 @@ class ClassRun:
             if self.publisher == publisher:
                 self._model, self.publisher = None, None
                 self.version += 1
+                self.publications += 1
                 self._changed.notify_all()
 
-    def wait(self, seen: int, timeout: float) -> int:
-        """The version, once it differs from ``seen`` or after ``timeout`` seconds."""
+    def wait(self, seen: tuple[int, int], timeout: float, steps: bool = True) -> tuple[int, int]:
+        """(version, publications), once it differs from ``seen`` — in either counter, or with ``steps`` False
+        only in ``publications`` — or after ``timeout`` seconds."""
+        def changed() -> bool:
+            return (self.version, self.publications) != seen if steps else self.publications != seen[1]
+
         with self._changed:
-            self._changed.wait_for(lambda: self.version != seen, timeout=timeout)
-            return self.version
+            self._changed.wait_for(changed, timeout=timeout)
+            return self.version, self.publications
 
 
 CLASS_RUN = ClassRun()

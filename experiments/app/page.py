@@ -102,7 +102,7 @@ def RunControls(playing: solara.Reactive[bool], advance, run_to, reset, months_p
 
 
 @solara.component
-def ClassRunControls(me: str, own: AppModel, following: solara.Reactive[bool], class_version: int):
+def ClassRunControls(me: str, own: AppModel, following: solara.Reactive[bool], class_version: tuple[int, int]):
     """Publish this page's run to the class, or follow the run another page published."""
     published = CLASS_RUN.model()
     with solara.Card("Class run", margin=0), solara.Column(gap="6px"):
@@ -157,7 +157,7 @@ def RunHeader(model: AppModel, steps: int, following: bool):
     """Where the run is (month and date), its scenario, and the settings of the run on screen."""
     with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
         solara.Text(run_date(model), classes=["step-counter"])
-        with solara.Column(gap="2px"):
+        with solara.Column(gap="2px", classes=["run-header"]):
             prefix = "Class run · " if following else ""
             solara.Text(f"{prefix}{model.spec.name}: {model.spec.description}", style={"font-size": "0.9em"})
             solara.Text("On screen: " + run_settings(model), style={"font-size": "0.9em", "color": "#555"},
@@ -324,7 +324,7 @@ def Page():
     playing = solara.use_reactive(False)
     months_per_step = solara.use_reactive(1)
     following = solara.use_reactive(False)
-    class_version = solara.use_reactive(CLASS_RUN.version)
+    class_version = solara.use_reactive((CLASS_RUN.version, CLASS_RUN.publications))
     picked = solara.use_reactive(None)
     controls_open = solara.use_reactive(True)
     info = solara.use_reactive(None)
@@ -339,15 +339,16 @@ def Page():
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
-    def follow(cancel: threading.Event) -> None:
+    def watch_class_run(cancel: threading.Event) -> None:
+        """Redraw when the class run moves on (following it) or is published or withdrawn (not following)."""
         seen = class_version.value
-        while following.value and not cancel.is_set():
-            version = CLASS_RUN.wait(seen, timeout=0.5)
-            if version != seen:
-                seen = version
-                class_version.set(version)
+        while not cancel.is_set():
+            now = CLASS_RUN.wait(seen, timeout=0.5, steps=following.value)
+            if now != seen:
+                seen = now
+                class_version.set(now)
 
-    solara.use_thread(follow, dependencies=[following.value])
+    solara.use_thread(watch_class_run, dependencies=[following.value])
 
     published = CLASS_RUN.model()
     follows = following.value and published is not None and CLASS_RUN.publisher != me
