@@ -409,6 +409,10 @@ def test_page_actor_picker_highlight_and_colour_switch():
     barcelona = map_widget(rc).svg
     picker.v_model = "Shanghai (CN)"
     assert any(t.startswith("city in CN") for t in texts(rc))
+    model = next(m for m in RUNS_ALIVE if m.steps == 1 and m.params == defaults())
+    shanghai_index = actor_choices(model)["Shanghai (CN)"]
+    live = sum(shanghai_index in ag.parties for ag in model.live.values())
+    assert f"Agreements in force: {live} (bold on the map)" in texts(rc)
     shanghai = map_widget(rc).svg
     assert shanghai != barcelona and 'class="picked"' in shanghai
     rc.find(v.BtnToggle).widget.v_model = "coalition"

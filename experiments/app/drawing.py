@@ -50,6 +50,18 @@ def per_step(draw):
     return cached
 
 
+def per_run(compute):
+    """Cache ``compute(model)`` for the whole run (for what does not change as it steps); held weakly."""
+    cache: WeakKeyDictionary = WeakKeyDictionary()
+
+    @wraps(compute)
+    def cached(model: DiplomacyModel):
+        if model not in cache:
+            cache[model] = compute(model)
+        return cache[model]
+    return cached
+
+
 # ----------------------------------------------------------------------------- the map
 
 MAP_RATIO = 2.4  # width / height of the map

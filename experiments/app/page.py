@@ -21,7 +21,7 @@ import solara.widgets
 from experiments.app.classrun import CLASS_RUN
 from experiments.app.drawing import (
     base_image, coalition_chart, domain_chart, events_chart, map_frame, map_legend, map_svg, map_title, network_chart,
-    per_step,
+    per_run, per_step,
 )
 from experiments.app.settings import (
     AppModel, defaults, parameters, pending_changes, run_settings,
@@ -61,6 +61,8 @@ CSS = """
 .actor-table { border-collapse: collapse; font-size: 0.85em; width: 100%; }
 .actor-table th, .actor-table td { text-align: left; padding: 2px 8px 2px 0; border-bottom: 1px solid #eee; }
 .more { font-size: 0.8em; color: #666; }
+.chart { padding: 8px; border-radius: 4px; box-shadow: 0 2px 1px -1px rgba(0,0,0,.2), 0 1px 1px 0 rgba(0,0,0,.14),
+         0 1px 3px 0 rgba(0,0,0,.12); background: white; }
 .step-counter { font-size: 1.5em; font-weight: bold; white-space: nowrap; }
 """
 
@@ -73,7 +75,7 @@ def _exercises_text() -> str:
 
 cached_month = per_step(this_month)
 cached_actor_report = per_step(actor_report)
-cached_choices = per_step(lambda model: actor_choices(model))  # the actors do not change during a run
+cached_choices = per_run(actor_choices)  # the actors do not change during a run
 
 
 # ----------------------------------------------------------------------------- controls
@@ -173,10 +175,16 @@ def WorldMap(model: AppModel, steps: int, picked: int | None):
     with solara.Card(margin=0):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Text(map_title(model), style={"font-weight": "bold"}, classes=["map-title"])
-            solara.Text("colour actors by")
-            solara.ToggleButtonsSingle(value=colour_by, values=["country", "coalition"])
+            ColourSwitch(colour_by)
         MapView(svg=svg, base=base_image(map_frame(model, width.value)), width=width.value, on_width=width.set)
         MapLegend(map_legend(model, colour_by.value))
+
+
+@solara.component
+def ColourSwitch(colour_by: solara.Reactive[str]):
+    """Colour actors by country or by coalition (not rendered again at each Step)."""
+    solara.Text("colour actors by")
+    solara.ToggleButtonsSingle(value=colour_by, values=["country", "coalition"])
 
 
 @solara.component_vue("world_map.vue")
@@ -218,16 +226,14 @@ def ThisMonth(model: AppModel, steps: int):
 def ActorPanel(model: AppModel, steps: int, picked: solara.Reactive[str | None]):
     """One actor, picked from a searchable list (named actors and governments first)."""
     choices = cached_choices(model)
-    labels = list(choices)
-    label = picked.value if picked.value in choices else labels[0]
+    label = picked.value if picked.value in choices else next(iter(choices))
     with solara.Card("One actor", margin=0), solara.Column(gap="6px"):
-        solara.v.Autocomplete(label="Actor (type to search)", items=labels, v_model=label,
-                              on_v_model=lambda v: picked.set(v) if v else None, auto_select_first=True,
-                              class_="actor-picker", hide_details=True)
+        ActorPicker(tuple(choices), label, picked)
         report = cached_actor_report(model, choices[label])
         tally = ", ".join(f"{n} {event}" for event, n in report.tally.items()) or "none yet"
         solara.Text(" · ".join(report.facts), classes=["actor-facts"])
-        solara.Text(f"Agreements in force: {len(report.agreements)} (bold on the map)", style={"font-weight": "bold"})
+        solara.Text(f"Agreements in force: {len(report.agreements.rows)} (bold on the map)",
+                    style={"font-weight": "bold"})
         solara.HTML(tag="div", unsafe_innerHTML=html_table(report.agreements), classes=["actor-agreements"])
         solara.Text(f"Approvals and vetoes: {tally}, the latest first", style={"font-weight": "bold"})
         solara.HTML(tag="div", unsafe_innerHTML=html_table(report.reviews, newest_first=True),
@@ -235,10 +241,18 @@ def ActorPanel(model: AppModel, steps: int, picked: solara.Reactive[str | None])
 
 
 @solara.component
+def ActorPicker(labels: tuple[str, ...], label: str, picked: solara.Reactive[str | None]):
+    """The searchable list of actors (not rendered again at each Step)."""
+    solara.v.Autocomplete(label="Actor (type to search)", items=list(labels), v_model=label,
+                          on_v_model=lambda v: picked.set(v) if v else None, auto_select_first=True,
+                          class_="actor-picker", hide_details=True)
+
+
+@solara.component
 def Chart(model: AppModel, steps: int, chart_of, empty: str = ""):
     """The Vega-Lite chart ``chart_of(model)``; ``empty`` when it is None."""
     spec = chart_of(model)
-    with solara.Card(margin=0):
+    with solara.Div(classes=["chart"]):
         if spec is None:
             solara.Info(empty)
         else:

@@ -122,7 +122,7 @@ def parameters() -> dict[str, Parameter]:
                                  "cost of distance: higher, and far partners are worth less"),
         "beta_network": _weight("β network", "beta_network",
                                 "weight of the city networks both sides belong to"),
-        "candidates": Parameter("Candidates per proposal (K)",
+        "candidates": Parameter("Candidates K",
                                 "how many partners a proposer weighs before proposing to the best one",
                                 DEFAULT_RULES.partner.candidates, low=1, high=32),
         "rng": Parameter("Random seed", "the same settings and seed give the same run", DEFAULT_SEED,
