@@ -183,8 +183,9 @@ def WorldMap(model: AppModel, steps: int, picked: int | None):
 @solara.component
 def ColourSwitch(colour_by: solara.Reactive[str]):
     """Colour actors by country or by coalition (not rendered again at each Step)."""
-    solara.Text("colour actors by")
-    solara.ToggleButtonsSingle(value=colour_by, values=["country", "coalition"])
+    with solara.Row(style={"align-items": "center"}):
+        solara.Text("colour actors by")
+        solara.ToggleButtonsSingle(value=colour_by, values=["country", "coalition"])
 
 
 @solara.component_vue("world_map.vue")

@@ -152,11 +152,15 @@ def this_month(model: DiplomacyModel) -> MonthReport:
     if len(sentences) > MAX_SENTENCES:
         sentences = sentences[:MAX_SENTENCES] + [f"… and {len(sentences) - MAX_SENTENCES} more."]
     count = {name: sum(e.event == name for e in events) for name in ("proposed", "declined")}
-    summary = (f"{count['proposed']} proposals, {count['declined']} declined by the partner."
+    summary = (f"{_count(count['proposed'], 'proposal')}, {count['declined']} declined by the partner."
                if count["proposed"] else "No proposals.")
     if not sentences:
         summary = "Nothing happened this month: no agreement was signed, vetoed or ended. " + summary
     return MonthReport(f"This month: {month_date(model.spec.start_year, model.steps)}", summary, tuple(sentences))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 # ----------------------------------------------------------------------------- one actor
