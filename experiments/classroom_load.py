@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             result = asyncio.run(one_class(f"http://127.0.0.1:{port}/", args, process, memory, log))
             results["classes"].append(result)
             print(f"class {k + 1}: {result['pages']} pages, {result['steps']} Steps of {args.scenario}: server CPU "
-                  f"{result['server_cpu_per_step_s']:.3f} s per Step; latency median {result['latency_median_s']:.2f} s, "
+                  f"{result['server_cpu_per_step_s']:.3f} s per Step; "
+                  f"latency median {result['latency_median_s']:.2f} s, "
                   f"p90 {result['latency_p90_s']:.2f} s, max {result['latency_max_s']:.2f} s; "
                   f"{len(result['page_errors'])} page errors; server RSS peak {result['rss_peak_mb']:.0f} MB, "
                   f"{result['rss_after_close_mb']:.0f} MB after closing; runs alive {result['runs_alive_after_close']}",

@@ -183,7 +183,8 @@ def test_actor_picker_lists_named_actors_and_governments_first():
     assert indices[:len(first)] == first
     background = labels[len(first):]
     assert background and background == sorted(background)
-    assert labels[0] == f"{model.subnationals[named[0]].name} (BR)" and labels.index("Government of China (CN)") < len(first)
+    assert labels[0] == f"{model.subnationals[named[0]].name} (BR)"
+    assert labels.index("Government of China (CN)") < len(first)
 
 
 def test_actor_panel_of_a_subnational(classroom_run):
@@ -231,7 +232,8 @@ def test_map_shows_every_actor_and_agreement(classroom_run):
 def test_map_is_drawn_at_the_width_shown(classroom_run):
     for width in (640, 1568):
         root = svg_tree(map_svg(classroom_run, width))
-        assert root.get("width") == str(width) and root.get("viewBox") == f"0 0 {width} {map_frame(classroom_run, width).height}"
+        assert root.get("width") == str(width)
+        assert root.get("viewBox") == f"0 0 {width} {map_frame(classroom_run, width).height}"
     frame = map_frame(classroom_run, 1568)
     assert base_image(frame).startswith("data:image/png;base64,")
 

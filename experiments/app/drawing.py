@@ -259,7 +259,8 @@ def _edges_svg(frame: Frame, edges: Edges, width: float, opacity: float) -> list
     for contested, dash in ((False, ""), (True, ' stroke-dasharray="5 3"')):
         for domain in _domain_order(edges.domains[edges.contested == contested]):
             chosen = (edges.contested == contested) & (edges.domains == domain)
-            parts.append(f'<path class="edge" data-domain="{domain}" d="{_curve_paths(frame, edge_curves(edges, chosen))}" '
+            path = _curve_paths(frame, edge_curves(edges, chosen))
+            parts.append(f'<path class="edge" data-domain="{domain}" d="{path}" '
                          f'fill="none" stroke="{DOMAIN_COLOURS.get(domain, OTHER_COLOUR)}" '
                          f'stroke-width="{width + 0.4 * contested:g}" stroke-opacity="{opacity:g}"{dash}/>')
     return parts

@@ -197,7 +197,8 @@ def MapView(svg: str, base: str, width: int, on_width=None):
 @solara.component
 def MapLegend(entries: tuple):
     """The legend under the map (one HTML element: cheap to update)."""
-    items = "".join(f'<span style="margin-right: 14px; white-space: nowrap"><b style="color: {e.colour}">{e.symbol}</b> '
+    items = "".join(f'<span style="margin-right: 14px; white-space: nowrap">'
+                    f'<b style="color: {e.colour}">{e.symbol}</b> '
                     f'{escape(e.label)}</span>' for e in entries)
     solara.HTML(tag="div", unsafe_innerHTML=items, classes=["map-legend"],
                 style={"font-size": "0.85em", "line-height": "1.6"})

@@ -138,13 +138,13 @@ def defaults() -> dict[str, Any]:
     return {name: p.default for name, p in parameters().items()}
 
 
-def format_value(name: str, value: Any) -> str:
+def format_value(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def pending_changes(running: dict[str, Any], chosen: dict[str, Any]) -> list[str]:
     """The parameters set on the page but not yet in the run on screen: 'β distance 0.3 → 2'."""
-    return [f"{parameters()[name].label} {format_value(name, running[name])} → {format_value(name, value)}"
+    return [f"{parameters()[name].label} {format_value(running[name])} → {format_value(value)}"
             for name, value in chosen.items() if running.get(name) != value]
 
 
@@ -212,6 +212,6 @@ def run_settings(model: DiplomacyModel) -> str:
         params = dict(partner=r.partner.name, candidates=r.partner.candidates, oversight=r.oversight.name,
                       **{w: getattr(r.utility, w) for w in UTILITY_WEIGHTS}, rng="–")
     labels = parameters()
-    weights = " · ".join(f"{labels[w].label} {format_value(w, params[w])}" for w in UTILITY_WEIGHTS)
+    weights = " · ".join(f"{labels[w].label} {format_value(params[w])}" for w in UTILITY_WEIGHTS)
     return (f"{params['partner']} partners (K = {params['candidates']}) · {params['oversight']} oversight · "
             f"{weights} · seed {params['rng']}")
