@@ -110,9 +110,9 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" $(ARGS)
 
 # The teaching app on http://127.0.0.1:8765; HOST=0.0.0.0 serves a classroom (see README).
-# Run as a module: run as a file, model/ would shadow the package of the same name.
+# A closed page's run is released after 2 minutes (SOLARA_KERNEL_CULL_TIMEOUT=30s make app: sooner).
 app: $(STAMP) $(APP_ASSETS)
-	$(PY) -m solara run model.app --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production --no-open
+	$(PY) -m solara run experiments.app --host $${HOST:-127.0.0.1} --port $${PORT:-8765} --production --no-open
 
 # Solara's page loads its front end (JavaScript, CSS, fonts) from a CDN through the
 # server's cache in $(SOLARA_CDN); fill that cache once from the npm registry
@@ -122,7 +122,7 @@ app-assets: $(APP_ASSETS)
 $(APP_ASSETS): $(STAMP)
 	@set -e; \
 	command -v npm >/dev/null || { echo "error: npm is needed to fetch the app's front end (apt-get install npm)" >&2; exit 2; }; \
-	packages=$$($(PY) -c 'from model.app import frontend_packages; print(*frontend_packages())'); \
+	packages=$$($(PY) -c 'from experiments.app.frontend import frontend_packages; print(*frontend_packages())'); \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for pkg in $$packages; do \
 	  echo "front end: $$pkg"; \
@@ -133,7 +133,7 @@ $(APP_ASSETS): $(STAMP)
 	touch $@
 
 # Mutation testing (docs/mutation.md; [tool.mutmut] in pyproject.toml): mutmut copies the
-# project into mutants/, mutates model/ (app.py excepted) and runs the fast suite (not slow,
+# project into mutants/, mutates model/ and runs the fast suite (not slow,
 # not browser) against each mutant. MUTANTS restricts the run to mutant names, e.g.
 # MUTANTS="model.events* model.rules.coalition*"; results are kept in mutants/ between runs.
 # One worker and single-threaded BLAS by default: the machine is shared. PYTHONPATH: the tests

@@ -201,10 +201,10 @@ def test_private_actors_and_their_events_are_in_the_tables():
 
 
 def test_the_apps_actor_panel_describes_a_private_actor():
-    from model.app import actor_choices, actor_report
+    from experiments.app.story import actor_choices, actor_report
 
     model = make_model(world(), steps=2)
     report = actor_report(model, actor_choices(model)["Cisco (ES)"])
     assert report.facts == ["firm of Barcelona", "sectors: technology",
                             f"budget left: {model.by_id['cisco'].budget:.3g} million euros"]
-    assert report.agreements.empty
+    assert report.agreements.rows == []

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.scenario import DOMAINS, city_table, scenario_from_data, with_background
+from model.scenario import DOMAINS, city_table, continent_of, scenario_from_data, with_background
 
 ARTICLE_ACTORS = [
     "sao_paulo_city", "sao_paulo_state", "istanbul", "barcelona", "generalitat_catalunya", "london",
@@ -35,7 +35,9 @@ def test_article_carries_the_articles_figures(article):
 def test_background_threshold_and_no_duplicates(article):
     background = [x for x in article.subnationals if x.id.startswith("gn")]
     assert len(background) > 1000
-    assert min(x.population for x in background) >= 500_000
+    european = [x.population for x in background if continent_of(x.country) == "EU"]
+    assert min(x.population for x in background if continent_of(x.country) != "EU") >= 500_000
+    assert min(european) >= 100_000 and min(european) < 500_000  # article: Europe down to 100,000 (the CoR's pool)
     named = {x.geonameid for x in article.subnationals if not x.id.startswith("gn") and x.geonameid}
     assert named.isdisjoint({x.geonameid for x in background})
     assert len({x.id for x in article.subnationals}) == len(article.subnationals)
