@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import model.model as model_module
+import model.rules.renewal as renewal_module
 from conftest import make_model
 from model import DiplomacyModel, build_rules
+from model.rules.renewal import side_utilities
 from model.rules.partner import GravityPartner, RandomPartner, _first_distinct, _foreign_unique
 from test_partner import DRAWS, exact_gravity, total_variation
 from test_rules import ring_world
@@ -44,6 +46,57 @@ def test_a_batched_month_decides_every_proposal_as_one_by_one(article, monkeypat
     assert events(batched) == events(reference)
     subnational = [args for args in revalued if args[0] < len(batched.subnationals)]
     assert len(subnational) > 20  # proposals whose values moved during the month were valued again
+
+
+def settle_terms_one_by_one(model):
+    """The reference: each agreement at term valued against the state left by the ones before it."""
+    for aid in model._expiring.pop(model.month, []):
+        ag = model.agreements[aid]
+        if not ag.live or ag.expires_step != model.month:
+            continue
+        if len(ag.parties) != 2:
+            model._end(ag, "expired")
+            continue
+        eta_i, eta_j = model.rules.utility.shocks(model, 1)
+        model._settle_term(ag, side_utilities(model, ag, (float(eta_i[0]), float(eta_j[0]))))
+
+
+def review_one_by_one(model):
+    """The reference: each review valued against the state left by the ones before it."""
+    for aid in model._reviews.pop(model.month, []):
+        ag = model.agreements[aid]
+        if ag.live:
+            model._review_one(ag, side_utilities(model, ag))
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_batched_reviews_and_terms_decide_as_one_by_one(article, monkeypatch, seed):
+    """Reviews and renewals valued in one batch a month: the same ledger, utilities included.
+
+    Short terms and reviews every 3 months make many of both, and pairs and
+    actors with several due in the same month (values that move within it).
+    Without noise (τ = 0) the draws are the same, so the ledgers must be identical.
+    """
+    rules = {"utility": {"name": "mutual_consent", "tau": 0.0}, "renewal": {"name": "merits", "review_months": 3},
+             "expiry": {"name": "fixed", "months": 7}}
+    revalued = []
+    batched = DiplomacyModel(article, build_rules(rules, "test"), rng=seed)
+    monkeypatch.setattr(renewal_module, "side_utilities",
+                        lambda *args: revalued.append(args[1].id) or side_utilities(*args))
+    for _ in range(30):
+        batched.step()
+    monkeypatch.undo()
+    monkeypatch.setattr(DiplomacyModel, "_settle_terms", settle_terms_one_by_one)
+    monkeypatch.setattr(DiplomacyModel, "_review", review_one_by_one)
+    reference = DiplomacyModel(article, build_rules(rules, "test"), rng=seed)
+    for _ in range(30):
+        reference.step()
+    kinds = [e[1] for e in events(reference)]
+    assert min(kinds.count("renewed"), kinds.count("withdrawn"), kinds.count("expired")) > 20, \
+        (kinds.count("renewed"), kinds.count("withdrawn"), kinds.count("expired"))
+    assert revalued  # agreements whose values moved during the month were valued again
+    assert [(e.step, e.event, e.parties, e.domain, e.detail) for e in batched.ledger.events] == \
+        [(e.step, e.event, e.parties, e.domain, e.detail) for e in reference.ledger.events]
 
 
 def test_first_distinct_is_foreign_unique_row_by_row():
