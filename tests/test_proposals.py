@@ -161,3 +161,26 @@ def test_batched_domains_follow_interests_times_salience(article):
     expected = weights / weights.sum()
     assert np.abs(seen - expected).max() < 4 * np.sqrt(expected.max() / len(drawn))
     assert seen[weights == 0].sum() == 0
+
+
+def test_chance_to_sign_asked_per_regime_equals_asking_each_government(article):
+    """Rows of every government and domain at once (``probabilities``) give each row's own ``probability``."""
+    from model.proposals import _chance_to_sign
+    from model.scenario import DOMAINS
+
+    model = DiplomacyModel(article, rng=2)
+    for government in model.nationals[::3]:
+        government.stance = 0.3  # stances differ between governments under the same regime
+    rng = np.random.default_rng(5)
+    proposers = rng.integers(0, len(model.subnationals) + len(model.nationals), 2000)
+    candidates = rng.integers(0, len(model.subnationals), (2000, 6))
+    domains = rng.integers(0, len(DOMAINS), 2000)
+    expected = np.ones(candidates.shape)
+    for r, proposer in enumerate(proposers.tolist()):
+        if model.is_subnational(proposer):
+            approve = model.government_of(proposer).oversight.probability(model, proposer, candidates[r],
+                                                                          int(domains[r]))
+            expected[r] = approve + (1 - approve) * model.actors.assertiveness[proposer]
+    assert len({type(g.oversight) for g in model.nationals}) == 3
+    assert (expected == 0).any() and len(np.unique(expected)) > 20
+    assert np.array_equal(_chance_to_sign(model, proposers, candidates, domains), expected)
