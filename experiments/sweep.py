@@ -45,7 +45,6 @@ import hydra
 import numpy as np
 import pandas as pd
 from distributed import Client, LocalCluster, as_completed
-from distributed.utils import get_mp_context
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from scipy import stats as scipy_stats
@@ -403,16 +402,11 @@ class Failure:
 
 
 @contextlib.contextmanager
-def dask_client(settings: SweepSettings, preload: tuple[str, ...] = ("experiments.sweep",)) -> Iterator[Any]:
+def dask_client(settings: SweepSettings) -> Iterator[Any]:
     """A client of ``sweep.scheduler``, or of a local cluster: one single-threaded worker process per
     core (``sweep.workers``), listening on 127.0.0.1 only, no dashboard, and without the workers'
     statistical profiler (it samples the running task's stack every 10 ms: runs took about twice as
-    long with it).
-
-    The local workers start warm: they are forked from one server process (multiprocessing's
-    forkserver) that has imported Dask and the modules ``preload`` (the runs' code: the model,
-    Hydra, pandas, ...) once, instead of each worker importing them again (about 2.5 s of CPU
-    each, which two plain processes pay once each: the sweep's parallel efficiency)."""
+    long with it)."""
     if settings.scheduler:
         try:
             client = Client(settings.scheduler)
@@ -423,13 +417,10 @@ def dask_client(settings: SweepSettings, preload: tuple[str, ...] = ("experiment
             yield client
         return
     workers = settings.workers or os.cpu_count() or 1
-    local = {"distributed.worker.profile.enabled": False, "distributed.worker.multiprocessing-method": "forkserver"}
-    with dask.config.set(local):
-        get_mp_context().set_forkserver_preload(["distributed", *preload])  # after Dask's own list, which it sets once
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT},
-                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
-            yield client  # failures are reported in failures.csv: the workers' own logs are silenced
+    with dask.config.set({"distributed.worker.profile.enabled": False}), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT},
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+        yield client  # failures are reported in failures.csv: the workers' own logs are silenced
 
 
 def execute_runs(todo: list[Run], runs_dir: Path, settings: SweepSettings, complete: int,

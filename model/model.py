@@ -551,8 +551,8 @@ class DiplomacyModel(mesa.Model):
         Their utilities are valued in one batch (``decide_in_order``: the same process)."""
         due = [self.agreements[aid] for aid in self._expiring.pop(self.month, [])]
         due = [ag for ag in due if ag.live and ag.expires_step == self.month]
-        pairs = sum(len(ag.parties) == 2 for ag in due)
-        decide_in_order(self, due, self.rules.utility.shocks(self, pairs), self._settle_term)
+        shocks = [self.rules.utility.shocks(self, 1) for ag in due if len(ag.parties) == 2]  # drawn as one by one
+        decide_in_order(self, due, [(float(i[0]), float(j[0])) for i, j in shocks], self._settle_term)
 
     def _settle_term(self, ag: Agreement, utilities: tuple[float, float] | None) -> list[tuple[int, int]]:
         """One agreement at term (``utilities`` None: not a pair, it lapses); the (actor, domain) counts it moved."""

@@ -69,15 +69,16 @@ def review_one_by_one(model):
             model._review_one(ag, side_utilities(model, ag))
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_batched_reviews_and_terms_decide_as_one_by_one(article, monkeypatch, seed):
+@pytest.mark.parametrize("seed, tau", [(3, 0.0), (4, 0.5)])
+def test_batched_reviews_and_terms_decide_as_one_by_one(article, monkeypatch, seed, tau):
     """Reviews and renewals valued in one batch a month: the same ledger, utilities included.
 
     Short terms and reviews every 3 months make many of both, and pairs and
     actors with several due in the same month (values that move within it).
-    Without noise (τ = 0) the draws are the same, so the ledgers must be identical.
+    The fresh shocks at term are drawn as one by one draws them, so with
+    noise too (τ > 0) the ledgers must be identical.
     """
-    rules = {"utility": {"name": "mutual_consent", "tau": 0.0}, "renewal": {"name": "merits", "review_months": 3},
+    rules = {"utility": {"name": "mutual_consent", "tau": tau}, "renewal": {"name": "merits", "review_months": 3},
              "expiry": {"name": "fixed", "months": 7}}
     revalued = []
     batched = DiplomacyModel(article, build_rules(rules, "test"), rng=seed)

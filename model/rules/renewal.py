@@ -60,7 +60,7 @@ def side_utilities(model: DiplomacyModel, ag: Agreement,
     return float(v_i[0]) + eta_i, float(v_j[0]) + eta_j
 
 
-def decide_in_order(model: DiplomacyModel, ags: list[Agreement], shocks: tuple[np.ndarray, np.ndarray] | None,
+def decide_in_order(model: DiplomacyModel, ags: list[Agreement], shocks: list[tuple[float, float]] | None,
                     decide) -> None:
     """Each of ``ags`` decided in order by ``decide(ag, utilities)``, its utilities valued in one batch.
 
@@ -70,12 +70,12 @@ def decide_in_order(model: DiplomacyModel, ags: list[Agreement], shocks: tuple[n
     ``decide`` returns the (actor, domain) counts it changed (empty when the
     agreement stays in force); an agreement whose pair was decided before
     it, or whose party's count in its domain changed, is valued again then.
-    Shocks: the agreements' own (``None``), or one fresh pair per agreement.
+    Shocks: the agreements' own (``None``), or one fresh pair per pair agreement, in order.
     """
     pairs = [ag for ag in ags if len(ag.parties) == 2]
     v_i, v_j = side_values(model, pairs) if pairs else ((), ())
     values = dict(zip((ag.id for ag in pairs), zip(np.asarray(v_i).tolist(), np.asarray(v_j).tolist())))
-    fresh = dict(zip((ag.id for ag in pairs), zip(*(s.tolist() for s in shocks)))) if shocks is not None else {}
+    fresh = dict(zip((ag.id for ag in pairs), shocks)) if shocks is not None else {}
     decided: set[tuple[int, int]] = set()
     moved: set[tuple[int, int]] = set()
     for ag in ags:
