@@ -36,7 +36,7 @@ from model.proposals import make_offer, propose_month, value_offers
 from model.rules import RuleSet, government_oversight
 from model.rules.private import PrivateSector
 from model.rules.ties import Ties
-from model.rules.renewal import side_utilities
+from model.rules.renewal import decide_in_order
 from model.rules.utility import accepted_shock
 from model.network_events import NetworkEvents
 from model.scenario import DOMAINS, Scenario, admitted, capital_location, founding_members
@@ -546,48 +546,53 @@ class DiplomacyModel(mesa.Model):
                 self._reviews[review].append(ag.id)
 
     def _settle_terms(self) -> None:
-        """Agreements at term this month: renewed for a new term, or lapsed (renewal rule)."""
-        renewal = self.rules.renewal
-        for aid in self._expiring.pop(self.month, []):
-            ag = self.agreements[aid]
-            if not ag.live or ag.expires_step != self.month:
-                continue
-            if len(ag.parties) != 2:
-                self._end(ag, "expired")
-                continue
-            utilities = side_utilities(self, ag, fresh=True)
-            self.experience.kept(ag)
-            if renewal.renews(utilities):
-                ag.expires_step = self.month + self.rules.expiry.duration(self)
-                self._expiring[ag.expires_step].append(aid)
-                self._schedule_review(ag)
-                self.ledger.record(self.month, "renewed", ag, detail=_utilities_text(utilities))
-            else:
-                self._end(ag, "expired", _utilities_text(utilities))
+        """Agreements at term this month, in order: renewed for a new term, or lapsed (renewal rule).
+
+        Their utilities are valued in one batch (``decide_in_order``: the same process)."""
+        due = [self.agreements[aid] for aid in self._expiring.pop(self.month, [])]
+        due = [ag for ag in due if ag.live and ag.expires_step == self.month]
+        shocks = [self.rules.utility.shocks(self, 1) for ag in due if len(ag.parties) == 2]  # drawn as one by one
+        decide_in_order(self, due, [(float(i[0]), float(j[0])) for i, j in shocks], self._settle_term)
+
+    def _settle_term(self, ag: Agreement, utilities: tuple[float, float] | None) -> list[tuple[int, int]]:
+        """One agreement at term (``utilities`` None: not a pair, it lapses); the (actor, domain) counts it moved."""
+        if utilities is None:
+            return self._end(ag, "expired")
+        self.experience.kept(ag)
+        if self.rules.renewal.renews(utilities):
+            ag.expires_step = self.month + self.rules.expiry.duration(self)
+            self._expiring[ag.expires_step].append(ag.id)
+            self._schedule_review(ag)
+            self.ledger.record(self.month, "renewed", ag, detail=_utilities_text(utilities))
+            return []
+        return self._end(ag, "expired", _utilities_text(utilities))
 
     def _review(self) -> None:
-        """Agreements due for review: withdrawn when a side's utility has turned negative (renewal rule)."""
-        renewal = self.rules.renewal
-        for aid in self._reviews.pop(self.month, []):
-            ag = self.agreements[aid]
-            if not ag.live:
-                continue
-            utilities = side_utilities(self, ag)
-            if renewal.keeps(utilities):
-                self._schedule_review(ag)
-            else:
-                self.experience.broken(ag)
-                self._end(ag, "withdrawn", _utilities_text(utilities))
+        """Agreements due for review, in order: withdrawn when a side's utility has turned negative (renewal rule).
 
-    def _end(self, ag: Agreement, status: str, detail: str = "") -> None:
-        """An agreement leaves force (``expired`` or ``withdrawn``)."""
+        Their utilities are valued in one batch (``decide_in_order``: the same process)."""
+        due = [self.agreements[aid] for aid in self._reviews.pop(self.month, [])]
+        decide_in_order(self, [ag for ag in due if ag.live], None, self._review_one)
+
+    def _review_one(self, ag: Agreement, utilities: tuple[float, float]) -> list[tuple[int, int]]:
+        """One review: kept (its next review scheduled) or withdrawn; the (actor, domain) counts it moved."""
+        if self.rules.renewal.keeps(utilities):
+            self._schedule_review(ag)
+            return []
+        self.experience.broken(ag)
+        return self._end(ag, "withdrawn", _utilities_text(utilities))
+
+    def _end(self, ag: Agreement, status: str, detail: str = "") -> list[tuple[int, int]]:
+        """An agreement leaves force (``expired`` or ``withdrawn``); its parties' (actor, domain) counts moved."""
         parties = list(ag.parties)
+        d = DOMAINS.index(ag.domain)
         self.actors.degree[parties] -= 1
-        self.actors.by_domain[parties, DOMAINS.index(ag.domain)] -= 1
+        self.actors.by_domain[parties, d] -= 1
         self._pair_in_force(ag, -1)
         self.count_live(ag, -1)
         ag.status = status
         self.ledger.record(self.month, status, ag, detail=detail)
+        return [(p, d) for p in parties]
 
     # ------------------------------------------------------------------ step
 

@@ -207,21 +207,21 @@ def _chance_to_sign(model: DiplomacyModel, proposers: np.ndarray, candidates: np
 
     Friedrich's rule of anticipated reactions: a subnational expects its
     government's answer (its regime's closed-form approval probability,
-    asked once per government and domain for all the rows concerned) and
-    its own readiness to sign anyway; a national proposer answers to nobody (1).
+    asked once per regime for the rows of all the governments under it:
+    ``probabilities``) and its own readiness to sign anyway; a national
+    proposer answers to nobody (1).
     """
     a = model.actors
     chance = np.ones(candidates.shape)
     local = np.flatnonzero(proposers < len(model.subnationals))
     if not len(local):
         return chance
-    group = a.country[proposers[local]] * (int(domains.max()) + 1) + domains[local]
-    order = np.argsort(group, kind="stable")
-    cuts = np.flatnonzero(np.diff(group[order])) + 1
-    for rows in np.split(local[order], cuts):
+    regimes = [model.government_of(p).oversight for p in proposers[local].tolist()]
+    keys = np.array([id(regime) for regime in regimes])
+    for key, first in zip(*np.unique(keys, return_index=True)):
+        regime, rows = regimes[first], local[keys == key]
         actors = proposers[rows]
-        approve = model.government_of(int(actors[0])).oversight.probability(
-            model, actors[:, None], candidates[rows], int(domains[rows[0]]))
+        approve = regime.probabilities(model, actors, candidates[rows], domains[rows])
         assertive = a.assertiveness[actors][:, None]
         chance[rows] = approve + (1.0 - approve) * assertive
     return chance

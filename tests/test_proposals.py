@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import model.model as model_module
+import model.rules.renewal as renewal_module
 from conftest import make_model
 from model import DiplomacyModel, build_rules
+from model.rules.renewal import side_utilities
 from model.rules.partner import GravityPartner, RandomPartner, _first_distinct, _foreign_unique
 from test_partner import DRAWS, exact_gravity, total_variation
 from test_rules import ring_world
@@ -44,6 +46,58 @@ def test_a_batched_month_decides_every_proposal_as_one_by_one(article, monkeypat
     assert events(batched) == events(reference)
     subnational = [args for args in revalued if args[0] < len(batched.subnationals)]
     assert len(subnational) > 20  # proposals whose values moved during the month were valued again
+
+
+def settle_terms_one_by_one(model):
+    """The reference: each agreement at term valued against the state left by the ones before it."""
+    for aid in model._expiring.pop(model.month, []):
+        ag = model.agreements[aid]
+        if not ag.live or ag.expires_step != model.month:
+            continue
+        if len(ag.parties) != 2:
+            model._end(ag, "expired")
+            continue
+        eta_i, eta_j = model.rules.utility.shocks(model, 1)
+        model._settle_term(ag, side_utilities(model, ag, (float(eta_i[0]), float(eta_j[0]))))
+
+
+def review_one_by_one(model):
+    """The reference: each review valued against the state left by the ones before it."""
+    for aid in model._reviews.pop(model.month, []):
+        ag = model.agreements[aid]
+        if ag.live:
+            model._review_one(ag, side_utilities(model, ag))
+
+
+@pytest.mark.parametrize("seed, tau", [(3, 0.0), (4, 0.5)])
+def test_batched_reviews_and_terms_decide_as_one_by_one(article, monkeypatch, seed, tau):
+    """Reviews and renewals valued in one batch a month: the same ledger, utilities included.
+
+    Short terms and reviews every 3 months make many of both, and pairs and
+    actors with several due in the same month (values that move within it).
+    The fresh shocks at term are drawn as one by one draws them, so with
+    noise too (τ > 0) the ledgers must be identical.
+    """
+    rules = {"utility": {"name": "mutual_consent", "tau": tau}, "renewal": {"name": "merits", "review_months": 3},
+             "expiry": {"name": "fixed", "months": 7}}
+    revalued = []
+    batched = DiplomacyModel(article, build_rules(rules, "test"), rng=seed)
+    monkeypatch.setattr(renewal_module, "side_utilities",
+                        lambda *args: revalued.append(args[1].id) or side_utilities(*args))
+    for _ in range(30):
+        batched.step()
+    monkeypatch.undo()
+    monkeypatch.setattr(DiplomacyModel, "_settle_terms", settle_terms_one_by_one)
+    monkeypatch.setattr(DiplomacyModel, "_review", review_one_by_one)
+    reference = DiplomacyModel(article, build_rules(rules, "test"), rng=seed)
+    for _ in range(30):
+        reference.step()
+    kinds = [e[1] for e in events(reference)]
+    assert min(kinds.count("renewed"), kinds.count("withdrawn"), kinds.count("expired")) > 20, \
+        (kinds.count("renewed"), kinds.count("withdrawn"), kinds.count("expired"))
+    assert revalued  # agreements whose values moved during the month were valued again
+    assert [(e.step, e.event, e.parties, e.domain, e.detail) for e in batched.ledger.events] == \
+        [(e.step, e.event, e.parties, e.domain, e.detail) for e in reference.ledger.events]
 
 
 def test_first_distinct_is_foreign_unique_row_by_row():
@@ -108,3 +162,26 @@ def test_batched_domains_follow_interests_times_salience(article):
     expected = weights / weights.sum()
     assert np.abs(seen - expected).max() < 4 * np.sqrt(expected.max() / len(drawn))
     assert seen[weights == 0].sum() == 0
+
+
+def test_chance_to_sign_asked_per_regime_equals_asking_each_government(article):
+    """Rows of every government and domain at once (``probabilities``) give each row's own ``probability``."""
+    from model.proposals import _chance_to_sign
+    from model.scenario import DOMAINS
+
+    model = DiplomacyModel(article, rng=2)
+    for government in model.nationals[::3]:
+        government.stance = 0.3  # stances differ between governments under the same regime
+    rng = np.random.default_rng(5)
+    proposers = rng.integers(0, len(model.subnationals) + len(model.nationals), 2000)
+    candidates = rng.integers(0, len(model.subnationals), (2000, 6))
+    domains = rng.integers(0, len(DOMAINS), 2000)
+    expected = np.ones(candidates.shape)
+    for r, proposer in enumerate(proposers.tolist()):
+        if model.is_subnational(proposer):
+            approve = model.government_of(proposer).oversight.probability(model, proposer, candidates[r],
+                                                                          int(domains[r]))
+            expected[r] = approve + (1 - approve) * model.actors.assertiveness[proposer]
+    assert len({type(g.oversight) for g in model.nationals}) == 3
+    assert len(np.unique(expected)) > 20
+    assert np.array_equal(_chance_to_sign(model, proposers, candidates, domains), expected)

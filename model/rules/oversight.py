@@ -50,14 +50,30 @@ class _Oversight:
         government = model.government_of(np.ravel(actor)[0])
         if domain in government.reserved:
             return np.zeros(np.shape(partners))
-        return np.broadcast_to(self.chance(model, government, actor, partners, domain), np.shape(partners))
+        return np.broadcast_to(self.chance(model, government.stance, domain in government.agenda_domains,
+                                           actor, partners), np.shape(partners))
+
+    def probabilities(self, model: DiplomacyModel, actors: np.ndarray, partners: np.ndarray,
+                      domains: np.ndarray) -> np.ndarray:
+        """``probability`` for many rows at once: subnational ``actors[r]`` (its own government, under this
+        regime) with each partner of row r of ``partners``, in ``domains[r]``."""
+        countries, which = np.unique(model.actors.country[actors], return_inverse=True)
+        governments = [model.governments[c] for c in countries.tolist()]
+        stance = np.array([g.stance for g in governments])[which]
+        reserved, on_agenda = (np.array([d in getattr(governments[w], domain_set) for w, d in
+                                         zip(which.tolist(), domains.tolist())], dtype=bool)
+                               for domain_set in ("reserved", "agenda_domains"))
+        chance = self.chance(model, stance[:, None], on_agenda[:, None], actors[:, None], partners)
+        return np.where(reserved[:, None], 0.0, np.broadcast_to(chance, np.shape(partners)))
 
     def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
         """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``."""
         p = self.probability(model, actor, np.array([partner]), domain)[0]
         return bool(p >= 1.0 or (p > 0.0 and model.stream("oversight").random() < p))
 
-    def chance(self, model, government, actor: int, partners: np.ndarray, domain: int) -> np.ndarray | float:
+    def chance(self, model, stance, on_agenda, actor: int, partners: np.ndarray) -> np.ndarray | float:
+        """P(approve) outside reserved domains, from the government's ``stance`` and whether the domain is
+        ``on_agenda`` (each a scalar, or a column with one per row of ``partners``)."""
         raise NotImplementedError
 
 
@@ -75,8 +91,8 @@ class PermissiveOversight(_Oversight):
 
     scrutiny: float = field(default=0.2, metadata=bounds(0, 1))
 
-    def chance(self, model, government, actor, partners, domain):
-        return 1.0 - self.scrutiny * (1.0 - government.stance) * (1.0 - model.actors.autonomy[actor])
+    def chance(self, model, stance, on_agenda, actor, partners):
+        return 1.0 - self.scrutiny * (1.0 - stance) * (1.0 - model.actors.autonomy[actor])
 
 
 @OVERSIGHT_RULES.register("supervisory")
@@ -91,9 +107,9 @@ class SupervisoryOversight(_Oversight):
 
     hostile_below: float = field(default=-0.5, metadata=bounds(-1, 1))
 
-    def chance(self, model, government, actor, partners, domain):
+    def chance(self, model, stance, on_agenda, actor, partners):
         relation = model.relations_with(actor, partners)
-        p = government.stance + (1.0 - government.stance) * model.actors.autonomy[actor]
+        p = stance + (1.0 - stance) * model.actors.autonomy[actor]
         return np.where(relation <= self.hostile_below, 0.0, p * np.minimum(1.0, 1.0 + relation))
 
 
@@ -113,8 +129,8 @@ class RestrictiveOversight(_Oversight):
     """A nation is friendly when the relation is at least this."""
     leniency: float = field(default=0.1, metadata=bounds(0, 1))
 
-    def chance(self, model, government, actor, partners, domain):
-        if domain not in government.agenda_domains:
-            return self.leniency * government.stance
+    def chance(self, model, stance, on_agenda, actor, partners):
+        if not np.any(on_agenda):
+            return self.leniency * stance
         friendly = model.relations_with(actor, partners) >= self.friendly_from
-        return np.where(friendly, 1.0, self.leniency * government.stance)
+        return np.where(friendly & on_agenda, 1.0, self.leniency * stance)

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from model.rules.registry import Registry
 from model.validation import bounds
 
@@ -38,19 +40,58 @@ if TYPE_CHECKING:
 RENEWAL_RULES = Registry("renewal")
 
 
-def side_utilities(model: DiplomacyModel, ag: Agreement, fresh: bool = False) -> tuple[float, float]:
+def side_values(model: DiplomacyModel, ags: list[Agreement]) -> tuple[np.ndarray, np.ndarray]:
+    """(V of the first parties, V of the second) of pair agreements in force ``ags``, valued at once
+    under today's state (each counting itself as the marginal agreement)."""
+    parties = np.array([ag.parties for ag in ags], dtype=np.int64).reshape(len(ags), 2)
+    domains = np.array([model.domain_index(ag.domain) for ag in ags], dtype=np.int64)
+    return model.rules.utility.systematic(model, parties[:, 0], parties[:, 1], domains, in_force=True)
+
+
+def side_utilities(model: DiplomacyModel, ag: Agreement,
+                   shocks: tuple[float, float] | None = None) -> tuple[float, float]:
     """(U of the first party, U of the second) for a pair agreement in force.
 
-    U = V(now) + η with the shocks η drawn at signing, or, with ``fresh``
-    (a renegotiation at term), new shocks from the utility rule.
+    U = V(now) + η with the shocks η drawn at signing, or ``shocks`` (a
+    renegotiation at term draws new ones from the utility rule).
     """
-    i, j = ag.parties
-    utility = model.rules.utility
-    v_i, v_j = utility.systematic(model, i, model.rows([j]), model.domain_index(ag.domain), in_force=True)
-    if fresh:
-        eta_i, eta_j = utility.shocks(model, 1)
-        return float(v_i[0] + eta_i[0]), float(v_j[0] + eta_j[0])
-    return float(v_i[0]) + ag.shocks[0], float(v_j[0]) + ag.shocks[1]
+    v_i, v_j = side_values(model, [ag])
+    eta_i, eta_j = ag.shocks if shocks is None else shocks
+    return float(v_i[0]) + eta_i, float(v_j[0]) + eta_j
+
+
+def decide_in_order(model: DiplomacyModel, ags: list[Agreement], shocks: list[tuple[float, float]] | None,
+                    decide) -> None:
+    """Each of ``ags`` decided in order by ``decide(ag, utilities)``, its utilities valued in one batch.
+
+    The batch is the sequential process: deciding an agreement changes what
+    another is worth only through its own pair (trust, the pair's count in
+    force) and, when it leaves force, its parties' counts in its domain.
+    ``decide`` returns the (actor, domain) counts it changed (empty when the
+    agreement stays in force); an agreement whose pair was decided before
+    it, or whose party's count in its domain changed, is valued again then.
+    Shocks: the agreements' own (``None``), or one fresh pair per pair agreement, in order.
+    """
+    pairs = [ag for ag in ags if len(ag.parties) == 2]
+    v_i, v_j = side_values(model, pairs) if pairs else ((), ())
+    values = dict(zip((ag.id for ag in pairs), zip(np.asarray(v_i).tolist(), np.asarray(v_j).tolist())))
+    fresh = dict(zip((ag.id for ag in pairs), shocks)) if shocks is not None else {}
+    decided: set[tuple[int, int]] = set()
+    moved: set[tuple[int, int]] = set()
+    for ag in ags:
+        if len(ag.parties) != 2:
+            moved.update(decide(ag, None))
+            continue
+        i, j = ag.parties
+        d = model.domain_index(ag.domain)
+        eta = fresh.get(ag.id, ag.shocks)
+        if ((i, j) if i < j else (j, i)) in decided or (i, d) in moved or (j, d) in moved:
+            utilities = side_utilities(model, ag, eta)  # its values moved: valued again, now
+        else:
+            value = values[ag.id]
+            utilities = (value[0] + eta[0], value[1] + eta[1])
+        decided.add((i, j) if i < j else (j, i))
+        moved.update(decide(ag, utilities))
 
 
 @RENEWAL_RULES.register("merits")
