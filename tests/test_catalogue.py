@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from experiments.config import CATALOGUE, PROJECT_ROOT, load_scenario, read_yaml
+from model import scenario_from_data
 from model.catalogue import SECTIONS, compose, step_of
 from model.validation import SchemaError
 
@@ -87,7 +88,8 @@ def test_step_of_dates(date, step):
 def test_bad_dates_are_one_line_errors(date):
     with pytest.raises(SchemaError) as err:
         step_of(date, 2015, "cat.yaml", "agreements.ab.signed")
-    assert err.value.field == "agreements.ab.signed" and err.value.where == "cat.yaml"
+    assert err.value.field == "agreements.ab.signed" and err.value.where == "cat.yaml" and err.value.value == date
+    assert err.value.allowed == 'a year (2013) or a year and month ("2013-05")'
 
 
 def test_catalogue_ids_are_unique():
@@ -122,7 +124,18 @@ def test_network_members_and_memberships_keep_only_included_entries():
     assert "members" not in out["networks"][0]  # a network that lists none gets none
 
 
+def test_the_scenarios_relations_keep_their_order_and_bad_ones_are_left_for_validation():
+    own = [{"a": "ES", "b": "FR"}, "ES-IT", ["FR", "IT"]]  # an override without value; two malformed entries
+    out = compose_story(include={"nationals": ["gov_ES", "gov_FR"]}, relations=own)
+    assert out["relations"] == own
+    with pytest.raises(SchemaError) as err:
+        scenario_from_data(dict(out, subnationals=[CATALOGUE_DATA["subnationals"][1]]), "story.yaml")
+    assert err.value.field.startswith("relations[0]")
+
+
 def test_catalogue_relations_stay_for_every_pair_of_present_governments():
+    out = compose_story(include={"nationals": ["gov_ES", "gov_FR"]})
+    assert out["relations"] == [{"a": "ES", "b": "FR", "value": 0.5}]
     out = compose_story(include={"nationals": ["gov_ES", "gov_FR", "gov_IT"]},
                         relations=[{"a": "IT", "b": "ES", "value": 0.1}])
     assert out["relations"] == [{"a": "ES", "b": "FR", "value": 0.5}, {"a": "FR", "b": "IT", "value": -0.2},
@@ -144,6 +157,9 @@ DATED = {
         {"id": "expo", "type": "mega_event", "actor": "a", "date": "2010-05", "months": 6, "name": "Expo 2010"},
         {"id": "long", "type": "crisis", "date": "2014-11", "months": 4, "name": "Drought"},
         {"id": "past", "type": "crisis", "date": "2014-11", "months": 2, "name": "Short"},
+        {"id": "tail", "type": "crisis", "date": "2014-12", "months": 2, "name": "Tail"},
+        {"id": "first", "type": "milestone", "date": 2015, "name": "First"},
+        {"id": "unnamed", "type": "milestone", "date": 2014},
         {"id": "vote", "type": "milestone", "date": "2015-06", "name": "Vote"},
         {"id": "decl", "type": "declaration", "convenor": "a", "date": 2013, "name": "Old declaration"},
         {"id": "decl2", "type": "declaration", "convenor": "a", "date": "2015-03", "name": "Declaration"},
@@ -173,12 +189,15 @@ def test_catalogue_dates_of_networks_offices_practices_and_campaigns_become_step
 
 def test_events_in_the_run_go_on_the_timeline_earlier_ones_are_history():
     timeline = compose_dated(events=[e["id"] for e in DATED["events"]])["timeline"]
-    assert timeline["milestones"] == [{"name": "Own", "step": 2}, {"name": "Vote", "step": 6}]  # no catalogue id
-    assert timeline["crises"] == [{"name": "Drought", "step": 1, "months": 2}]  # straddles the start: what is left
+    assert timeline["milestones"] == [{"name": "Own", "step": 2}, {"name": "First", "step": 1},
+                                      {"name": "Vote", "step": 6}]  # no catalogue id; January 2015 is step 1
+    assert timeline["crises"] == [{"name": "Drought", "step": 1, "months": 2},  # straddles the start: what is left
+                                  {"name": "Tail", "step": 1, "months": 1}]
     assert timeline["declarations"] == [{"id": "decl2", "convenor": "a", "name": "Declaration", "step": 3}]
     assert timeline["history"] == [
         {"name": "Expo 2010", "type": "mega_event", "step": -55, "actor": "a"},
         {"name": "Short", "type": "crisis", "step": -1, "actor": ""},
+        {"name": "", "type": "milestone", "step": -11, "actor": ""},
         {"name": "Old declaration", "type": "declaration", "step": -23, "actor": "a"},
         {"name": "Turn", "type": "stance_change", "step": -11, "actor": "gov_ES"}]
     assert "mega_events" not in timeline and "stance_changes" not in timeline
@@ -202,18 +221,30 @@ def test_bad_includes_and_changes_name_the_scenario_file(scenario, field, allowe
     assert (err.value.where, err.value.field) == ("s.yaml", field) and err.value.allowed.startswith(allowed)
 
 
-def test_an_event_of_unknown_type_names_the_scenario_and_the_event():
-    catalogue = {**CATALOGUE_DATA, "events": [{"id": "party", "type": "festival", "date": 2016}]}
+@pytest.mark.parametrize("event, value", [({"type": "festival"}, "festival"), ({}, None)])
+def test_an_event_of_unknown_or_no_type_names_the_scenario_and_the_event(event, value):
+    catalogue = {**CATALOGUE_DATA, "events": [{"id": "party", "date": 2016, **event}]}
     with pytest.raises(SchemaError) as err:
         compose({"name": "s", "include": {"events": ["party"]}}, catalogue, "s.yaml", "cat.yaml")
-    assert (err.value.where, err.value.field, err.value.value) == ("s.yaml", "include.events.party.type", "festival")
+    assert (err.value.where, err.value.field, err.value.value) == ("s.yaml", "include.events.party.type", value)
     assert err.value.allowed == "one of mega_event, stance_change, crisis, declaration, milestone"
 
 
+def test_an_event_without_a_date_is_a_one_line_error_naming_its_missing_step():
+    catalogue = {**CATALOGUE_DATA, "events": [{"id": "e", "type": "milestone", "name": "Undated"}]}
+    out = compose({"name": "s", "include": {"subnationals": ["a", "b"], "events": ["e"]}}, catalogue, "s.yaml",
+                  "cat.yaml")
+    with pytest.raises(SchemaError) as err:
+        scenario_from_data(out, "s.yaml")
+    assert (err.value.field, err.value.value) == ("timeline.milestones[0].step", None)
+
+
+ALL_SECTIONS = "subnationals, nationals, networks, private_actors, agreements, offices, practices, events, relations"
+
+
 @pytest.mark.parametrize("catalogue, field, allowed", [
-    ([], "", "a mapping with sections subnationals, nationals, networks, private_actors, agreements, offices, "
-             "practices, events, relations"),
-    ({"mayors": []}, "mayors", "sections subnationals, nationals"),
+    ([], "", "a mapping with sections " + ALL_SECTIONS),
+    ({"mayors": {"colau": 1}}, "mayors", "sections " + ALL_SECTIONS),
     ({"subnationals": [{"id": "a"}, {"name": "no id"}]}, "subnationals[1]", "a mapping with an id"),
     ({"subnationals": [{"id": 7}]}, "subnationals[0]", "a mapping with an id"),
     ({"relations": [{"a": "ES", "b": "FR"}, {"a": "ES", "value": 1}]}, "relations[1]", "a mapping with a, b and value"),
@@ -222,6 +253,8 @@ def test_a_bad_catalogue_names_the_catalogue_file(catalogue, field, allowed):
     with pytest.raises(SchemaError) as err:
         compose({"name": "s", "include": {}}, catalogue, "s.yaml", "cat.yaml")
     assert (err.value.where, err.value.field) == ("cat.yaml", field) and err.value.allowed.startswith(allowed)
+    if field in ("", "mayors"):
+        assert err.value.allowed == allowed and err.value.value == (catalogue[field] if field else catalogue)
 
 
 def test_a_bad_date_in_the_catalogue_names_the_entry():

@@ -281,10 +281,10 @@ def test_the_founding_is_a_ledger_event_of_the_network_and_sets_it_founded_that_
 
 
 def test_founders_beyond_the_member_cap_do_not_join():
-    model = make_model(world(founded_step=2, reported_members=4, member_cap=2, fee=50.0), EXACT)
+    model = make_model(world(founded_step=2, members=["c0", "c1", "c2"], member_cap=2, fee=50.0), EXACT)
     assert members_by_step(model, 3) == [0, 2, 2]
     founders = [model.by_index(e.actor).actor_id for e in model.ledger.events if e.detail == "founder"]
-    assert founders == ["c9", "c8"]  # the largest first, up to the cap
+    assert founders == ["c0", "c1"]  # in the listed order, up to the cap
 
 
 def test_continents_leaving_the_scope_take_their_members_out_and_the_change_is_recorded():
@@ -317,8 +317,11 @@ def test_a_fractional_rate_invites_its_whole_part_plus_one_with_the_fractional_p
 
 def test_a_network_at_its_cap_or_with_nobody_eligible_invites_nobody():
     rule = InterestRecruitment()
-    full = make_model(world(reported_members=3, member_cap=3, recruitment_rate=5))
-    assert rule.invitees(full, full.networks[0]).tolist() == []
+    for admission in ("open", "invitation"):
+        full = make_model(world(reported_members=3, member_cap=3, recruitment_rate=5, admission=admission))
+        assert rule.invitees(full, full.networks[0]).tolist() == []
+    alone = make_model(world(scope=["JP"], recruitment_rate=1))
+    assert rule.invitees(alone, alone.networks[0]).tolist() == [alone.by_id["c5"].index]  # the one eligible city
     room = make_model(world(reported_members=3, member_cap=5, recruitment_rate=5, admission="invitation"))
     assert len(rule.invitees(room, room.networks[0])) == 2  # the room left, not the rate
     nobody = make_model(world(member_kinds=["region"], recruitment_rate=5))
@@ -336,18 +339,27 @@ def test_open_candidates_are_distinct_eligible_non_members():
 
 
 def test_the_benefit_is_the_mean_focus_interest_raised_by_the_networks_size():
-    data = world(reported_members=5, focus=["economy", "water"], fee=0.76)
+    data = world(reported_members=5, focus=["economy", "water"])
     for c in data["subnationals"]:
         c["interests"] = {"economy": 1.0, "water": 0.5}
     model = make_model(data)
     net, outsider = model.networks[0], np.array([model.by_id["c0"].index])
-    raised = 0.75 * (1 + 0.3 * np.log1p(5 / 100))  # 0.7610
-    assert InterestRecruitment(tau=0.0).accepts(model, net, outsider).tolist() == [raised > 0.76] == [True]
-    assert InterestRecruitment(tau=0.0, size_effect=0.0).accepts(model, net, outsider).tolist() == [False]
-    assert InterestRecruitment(tau=0.0, size_effect=0.2).accepts(model, net, outsider).tolist() == [False]
-    at_fee = make_model(dict(data, networks=[dict(data["networks"][0], fee=0.75)]))
-    assert InterestRecruitment(tau=0.0, size_effect=0.0).accepts(at_fee, at_fee.networks[0], outsider).tolist() == [
-        False]  # a benefit equal to the fee does not join
-    shocks = [InterestRecruitment(tau=1.0, size_effect=0.0).accepts(at_fee, at_fee.networks[0], outsider)[0]
-              for _ in range(400)]
-    assert 0.3 < np.mean(shocks) < 0.85  # P(Gumbel(0, 1) > 0) = 1 − e^−1 ≈ 0.63
+    benefit = 0.75 * (1 + 0.3 * np.log1p(5 / 100))  # mean focus interest 0.75, five members
+
+    def joins(fee, **rule):
+        net.fee = fee
+        return InterestRecruitment(**{"tau": 0.0, **rule}).accepts(model, net, outsider).tolist() == [True]
+
+    assert joins(benefit - 1e-9) and not joins(benefit + 1e-9)
+    assert joins(0.75 - 1e-9, size_effect=0.0) and not joins(0.75, size_effect=0.0)  # equal to the fee: no
+    assert not joins(0.75 * (1 + 0.2 * np.log1p(5 / 100)) + 1e-9, size_effect=0.2)
+
+
+def test_the_gumbel_shock_of_scale_tau_is_drawn_for_each_candidate():
+    model = make_model(world())
+    net = model.networks[0]
+    net.fee = 1.0 + 0.5  # the interest (1.0) falls 0.5 short of the fee
+    candidates = np.full(4000, model.by_id["c0"].index)
+    share = InterestRecruitment(tau=1.0, size_effect=0.0).accepts(model, net, candidates).mean()
+    assert abs(share - (1 - np.exp(-np.exp(-0.5)))) < 0.03  # P(ε > 0.5) for ε ~ Gumbel(0, 1): 0.455
+    assert InterestRecruitment(tau=0.0, size_effect=0.0).accepts(model, net, candidates).sum() == 0
