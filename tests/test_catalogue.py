@@ -96,7 +96,8 @@ def test_catalogue_ids_are_unique():
     bad = {**CATALOGUE_DATA, "networks": CATALOGUE_DATA["networks"] + [{"id": "a", "name": "dup"}]}
     with pytest.raises(SchemaError) as err:
         compose({"name": "s", "include": {}}, bad, "s.yaml", "cat.yaml")
-    assert (err.value.where, err.value.field) == ("cat.yaml", "networks[2].id")
+    assert (err.value.where, err.value.field, err.value.value) == ("cat.yaml", "networks[2].id", "a")
+    assert err.value.allowed == "an id not used by another entry"
 
 
 def test_a_scenario_without_include_is_returned_as_it_is():
@@ -247,14 +248,17 @@ ALL_SECTIONS = "subnationals, nationals, networks, private_actors, agreements, o
     ({"mayors": {"colau": 1}}, "mayors", "sections " + ALL_SECTIONS),
     ({"subnationals": [{"id": "a"}, {"name": "no id"}]}, "subnationals[1]", "a mapping with an id"),
     ({"subnationals": [{"id": 7}]}, "subnationals[0]", "a mapping with an id"),
+    ({"networks": ["eurocities"]}, "networks[0]", "a mapping with an id"),
     ({"relations": [{"a": "ES", "b": "FR"}, {"a": "ES", "value": 1}]}, "relations[1]", "a mapping with a, b and value"),
+    ({"relations": ["ES-FR"]}, "relations[0]", "a mapping with a, b and value"),
 ])
 def test_a_bad_catalogue_names_the_catalogue_file(catalogue, field, allowed):
     with pytest.raises(SchemaError) as err:
         compose({"name": "s", "include": {}}, catalogue, "s.yaml", "cat.yaml")
-    assert (err.value.where, err.value.field) == ("cat.yaml", field) and err.value.allowed.startswith(allowed)
-    if field in ("", "mayors"):
-        assert err.value.allowed == allowed and err.value.value == (catalogue[field] if field else catalogue)
+    assert (err.value.where, err.value.field, err.value.allowed) == ("cat.yaml", field, allowed)
+    section, _, index = field.partition("[")
+    bad = catalogue if not field else catalogue[field] if not index else catalogue[section][int(index[:-1])]
+    assert err.value.value == bad
 
 
 def test_a_bad_date_in_the_catalogue_names_the_entry():
@@ -262,3 +266,12 @@ def test_a_bad_date_in_the_catalogue_names_the_entry():
     with pytest.raises(SchemaError) as err:
         compose({"name": "s", "include": {"events": ["e"]}}, catalogue, "s.yaml", "cat.yaml")
     assert (err.value.where, err.value.field) == ("cat.yaml", "events.e.date")
+
+
+@pytest.mark.parametrize("timeline, field", [("oops", "timeline"), ({"milestones": None}, "timeline.milestones")])
+def test_a_bad_timeline_of_a_scenario_that_includes_events_is_named_not_dropped(timeline, field):
+    data = compose({"name": "s", "start_year": 2015, "include": {"subnationals": ["a", "b"], "events": ["vote"]},
+                    "timeline": timeline}, DATED, "s.yaml", "cat.yaml")
+    with pytest.raises(SchemaError) as err:
+        scenario_from_data(data, "s.yaml")
+    assert (err.value.where, err.value.field) == ("s.yaml", field)
