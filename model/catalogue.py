@@ -154,8 +154,14 @@ def compose(data: Any, catalogue: Any, where: str, catalogue_where: str) -> Any:
 
 
 def _timeline(events: list[dict], own: Any, where: str) -> dict:
-    """The scenario's timeline with the included events placed by date (see the module docstring)."""
-    timeline = {key: list(value) for key, value in (own or {}).items()} if isinstance(own, dict) else {}
+    """The scenario's timeline with the included events placed by date (see the module docstring).
+
+    A timeline that is not a mapping of lists is returned as it is, for the
+    scenario's validation to name it.
+    """
+    if own is not None and (not isinstance(own, dict) or not all(isinstance(v, list) for v in own.values())):
+        return own
+    timeline = {key: list(value) for key, value in (own or {}).items()}
     for event in events:
         kind = event.pop("type", None)
         if kind not in EVENT_TYPES:

@@ -116,3 +116,47 @@ def test_bad_practices_and_duplicate_ids_are_refused():
 
 def test_scenarios_without_a_timeline_stay_valid(classroom):
     assert classroom.timeline.declarations == [] and classroom.practices == []
+
+
+def event_records(model, event):
+    return [(e.step, e.kind, e.actor, e.parties, e.domain, e.detail) for e in model.ledger.events if e.event == event]
+
+
+def test_a_stance_change_sets_the_disposition_and_may_switch_the_oversight_regime():
+    from model.rules.oversight import RestrictiveOversight
+
+    data = timeline_world(stance_changes=[{"name": "Crackdown", "actor": "gov_es", "step": 1, "stance": 0.1,
+                                           "oversight": "restrictive"},
+                                          {"name": "Thaw", "actor": "gov_es", "step": 2, "stance": 0.6}])
+    model = make_model(data)
+    government = model.by_id["gov_es"]
+    model.step()
+    assert government.base_stance == 0.1 and isinstance(government.oversight, RestrictiveOversight)
+    model.step()
+    assert government.stance == government.base_stance == 0.6
+    assert isinstance(government.oversight, RestrictiveOversight)  # no oversight given: the regime stays
+    i = government.index
+    assert event_records(model, "stance_change") == [(1, "event", i, (i,), "", "Crackdown"),
+                                                     (2, "event", i, (i,), "", "Thaw")]
+
+
+def test_crisis_and_mega_event_records_name_the_event_its_domain_and_its_host():
+    data = timeline_world(crises=[{"name": "Drought", "domain": "water", "step": 1, "months": 1, "salience": 3.0}],
+                          mega_events=[{"name": "Expo", "actor": "c3", "step": 1, "months": 1}])
+    model = make_model(data, steps=2)
+    assert event_records(model, "crisis_start") == [(1, "event", None, (), "water", "Drought")]
+    assert event_records(model, "crisis_end") == [(2, "event", None, (), "water", "Drought")]
+    assert event_records(model, "mega_event_end") == [(2, "event", 3, (3,), "", "Expo")]
+
+
+def test_milestones_and_history_are_recorded_and_change_nothing():
+    data = timeline_world(milestones=[{"name": "Vote", "step": 2, "actor": "c3"}, {"name": "Treaty", "step": 3}],
+                          history=[{"name": "Expo 2010", "type": "mega_event", "step": -55, "actor": "c3"},
+                                   {"name": "Old crisis", "type": "crisis", "step": 0}])
+    quiet = make_model(timeline_world(), steps=3)
+    model = make_model(data, steps=3)
+    assert event_records(model, "milestone") == [(2, "event", 3, (3,), "", "Vote"), (3, "event", None, (), "", "Treaty")]
+    assert event_records(model, "history") == [(-55, "event", 3, (3,), "", "mega_event: Expo 2010"),
+                                               (0, "event", None, (), "", "crisis: Old crisis")]
+    signed = lambda m: [(e.step, e.parties) for e in m.ledger.events if e.event == "signed"]  # noqa: E731
+    assert signed(model) == signed(quiet)

@@ -11,6 +11,7 @@ from conftest import ROOT, TINY, city, ledger_events, make_model
 from experiments.config import load_scenario
 from model import SchemaError, scenario_from_data, with_network_parameters
 from model.metrics import network_countries
+from model.rules.networks import InterestRecruitment
 from model.scenario import continent_of
 
 EXACT = {"networks": {"name": "recruitment", "tau": 0.0}}  # no shocks: a candidate joins iff interest > fee
@@ -262,3 +263,103 @@ def test_growth_scenario_founds_networks_in_order_and_the_covenant_stays_in_euro
     covenant = model.by_id["covenant_of_mayors"]
     assert {continent_of(model.by_index(i).country) for i in covenant.eligible.tolist()} == {"EU"}
     assert model.actors.population[covenant.eligible].min() < 100_000  # Europe's towns are in
+
+
+# ------------------------------------------------------------------ founding and scope events in the ledger
+
+
+def test_the_founding_is_a_ledger_event_of_the_network_and_sets_it_founded_that_month():
+    model = make_model(world(founded_step=3, members=["c0"], fee=50.0), EXACT)
+    net = model.networks[0]
+    members_by_step(model, 2)
+    assert not net.founded
+    members_by_step(model, 1)
+    assert net.founded
+    (founded,) = [e for e in model.ledger.events if e.event == "founded"]
+    assert (founded.step, founded.kind, founded.actor, founded.parties, founded.detail) == \
+        (3, "event", net.index, (net.index,), "Net")
+
+
+def test_founders_beyond_the_member_cap_do_not_join():
+    model = make_model(world(founded_step=2, members=["c0", "c1", "c2"], member_cap=2, fee=50.0), EXACT)
+    assert members_by_step(model, 3) == [0, 2, 2]
+    founders = [model.by_index(e.actor).actor_id for e in model.ledger.events if e.detail == "founder"]
+    assert founders == ["c0", "c1"]  # in the listed order, up to the cap
+
+
+def test_continents_leaving_the_scope_take_their_members_out_and_the_change_is_recorded():
+    changes = [{"step": 2, "remove": ["EU", "BR"], "add": ["JP", "PE"]}]
+    model = make_model(world(scope=["EU", "BR"], reported_members=6, member_cap=6, fee=50.0,
+                             scope_changes=changes), EXACT)
+    net = model.networks[0]
+    assert len(net.members) == 6
+    members_by_step(model, 2)
+    assert net.scope == ["JP", "PE"] and net.member_cap == 6  # no cap given: it stays
+    assert net.members == set()
+    assert {model.by_index(i).actor_id for i in net.eligible} == {"c5", "c6"}
+    left = [(e.step, model.by_index(e.actor).actor_id) for e in model.ledger.events if e.event == "left"]
+    assert left == [(2, f"c{k}") for k in (0, 1, 2, 3, 4, 8)]
+    (changed,) = [e for e in model.ledger.events if e.event == "scope_changed"]
+    assert (changed.kind, changed.actor, changed.parties, changed.detail) == \
+        ("event", net.index, (net.index,), "add=JP,PE remove=EU,BR")
+
+
+# ------------------------------------------------------------------ the recruitment rule, called directly
+
+
+def test_a_fractional_rate_invites_its_whole_part_plus_one_with_the_fractional_probability():
+    rule = InterestRecruitment()
+    for rate, low, high in ((0.25, 0.2, 0.3), (1.75, 1.7, 1.8)):
+        model = make_model(world(admission="invitation", recruitment_rate=rate))
+        counts = [len(rule.invitees(model, model.networks[0])) for _ in range(2000)]
+        assert set(counts) == {int(rate), int(rate) + 1} and low < np.mean(counts) < high
+
+
+def test_a_network_at_its_cap_or_with_nobody_eligible_invites_nobody():
+    rule = InterestRecruitment()
+    for admission in ("open", "invitation"):
+        full = make_model(world(reported_members=3, member_cap=3, recruitment_rate=5, admission=admission))
+        assert rule.invitees(full, full.networks[0]).tolist() == []
+    alone = make_model(world(scope=["JP"], recruitment_rate=1))
+    assert rule.invitees(alone, alone.networks[0]).tolist() == [alone.by_id["c5"].index]  # the one eligible city
+    room = make_model(world(reported_members=3, member_cap=5, recruitment_rate=5, admission="invitation"))
+    assert len(rule.invitees(room, room.networks[0])) == 2  # the room left, not the rate
+    nobody = make_model(world(member_kinds=["region"], recruitment_rate=5))
+    assert rule.invitees(nobody, nobody.networks[0]).tolist() == []
+
+
+def test_open_candidates_are_distinct_eligible_non_members():
+    model = make_model(world(reported_members=3, scope=["EU"], recruitment_rate=8))
+    net = model.networks[0]
+    for _ in range(50):
+        drawn = InterestRecruitment().invitees(model, net).tolist()
+        assert len(set(drawn)) == len(drawn) and set(drawn) <= set(net.eligible.tolist()) - net.members
+    seen = {i for _ in range(50) for i in InterestRecruitment().invitees(model, net).tolist()}
+    assert seen == set(net.eligible.tolist()) - net.members  # both non-members of the scope are drawn
+
+
+def test_the_benefit_is_the_mean_focus_interest_raised_by_the_networks_size():
+    data = world(reported_members=5, focus=["economy", "water"])
+    for c in data["subnationals"]:
+        c["interests"] = {"economy": 1.0, "water": 0.5}
+    model = make_model(data)
+    net, outsider = model.networks[0], np.array([model.by_id["c0"].index])
+    benefit = 0.75 * (1 + 0.3 * np.log1p(5 / 100))  # mean focus interest 0.75, five members
+
+    def joins(fee, **rule):
+        net.fee = fee
+        return InterestRecruitment(**{"tau": 0.0, **rule}).accepts(model, net, outsider).tolist() == [True]
+
+    assert joins(benefit - 1e-9) and not joins(benefit + 1e-9)
+    assert joins(0.75 - 1e-9, size_effect=0.0) and not joins(0.75, size_effect=0.0)  # equal to the fee: no
+    assert not joins(0.75 * (1 + 0.2 * np.log1p(5 / 100)) + 1e-9, size_effect=0.2)
+
+
+def test_the_gumbel_shock_of_scale_tau_is_drawn_for_each_candidate():
+    model = make_model(world())
+    net = model.networks[0]
+    net.fee = 1.0 + 0.5  # the interest (1.0) falls 0.5 short of the fee
+    candidates = np.full(4000, model.by_id["c0"].index)
+    share = InterestRecruitment(tau=1.0, size_effect=0.0).accepts(model, net, candidates).mean()
+    assert abs(share - (1 - np.exp(-np.exp(-0.5)))) < 0.03  # P(ε > 0.5) for ε ~ Gumbel(0, 1): 0.455
+    assert InterestRecruitment(tau=0.0, size_effect=0.0).accepts(model, net, candidates).sum() == 0

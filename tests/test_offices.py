@@ -74,3 +74,35 @@ def test_article_offices_in_force_from_step_0_to_the_end_in_50_seeds():
         model, states = run(scenario, 120, seed=seed)
         assert all(states[0][o.id] for o in scenario.offices if o.id not in opened_later)
         assert all(states[-1].values()) and len(states[-1]) == 12
+
+
+def test_an_office_in_force_is_counted_and_recorded_with_its_holder_and_closing_it_ends_only_its_tie():
+    agreement = {"id": "lisbon_lima", "parties": ["lisbon", "lima"], "domain": "economy", "duration": 100}
+    data = dict(copy.deepcopy(TINY), offices=[dict(OFFICES[2], domain="culture")], agreements=[agreement])
+    model, _ = run(with_background(scenario_from_data(data, "tiny")), 10)
+    lisbon, lima = model.by_id["lisbon"].index, model.by_id["lima"].index
+    office = model.office_of["lisbon_in_lima"]
+    assert (office.parties, office.kind, office.domain, office.signed_step) == ((lisbon, lima), "office", "culture", 0)
+    records = [(e.step, e.event, e.agreement_id, e.kind, e.domain, e.parties, e.actor)
+               for e in model.ledger.events if e.kind == "office"]
+    assert records == [(0, "opened", office.id, "office", "culture", (lisbon, lima), lisbon),
+                       (10, "closed", office.id, "office", "culture", (lisbon, lima), lisbon)]
+    assert office.status == "closed" and office.id not in model.live
+    assert model.in_force_between(lisbon, np.array([lima])).tolist() == [1.0]  # the pair's agreement remains
+    live_culture = sum(ag.domain == "culture" for ag in model.live.values())
+    assert model.active_by_kind["office"] == 0 and model.active_by_domain["culture"] == live_culture
+    model.close_office("lisbon_in_lima", 11)  # closing a closed office changes nothing
+    assert len([e for e in model.ledger.events if e.event == "closed"]) == 1
+    assert model.active_by_kind["office"] == 0
+
+
+def test_an_open_office_counts_among_the_cross_border_ties_in_force():
+    model, _ = run(tiny_with_offices(OFFICES[1:2]), 6)
+    madrid, tokyo = model.by_id["madrid"].index, model.by_id["tokyo"].index
+    office = model.office_of["madrid_in_tokyo"]
+    assert office.status == "active" and model.live[office.id] is office
+    assert model.active_by_kind["office"] == 1
+    assert model.active_by_domain["economy"] == sum(ag.domain == "economy" for ag in model.live.values())
+    es, jp = model.actors.country[[madrid, tokyo]]
+    assert model.cross_border[es, jp] >= 1 and model.cross_border[jp, es] == model.cross_border[es, jp]
+    assert model.partners[madrid][tokyo] >= 1 and model.partners[tokyo][madrid] >= 1

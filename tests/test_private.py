@@ -16,6 +16,7 @@ import pytest
 from conftest import city, make_model
 from experiments.outputs import agents_table, agreements_table
 from model import scenario_from_data
+from model.rules.private import PartnerAdoption, SectorCofunding
 from model.scenario import DOMAINS
 from model.validation import SchemaError
 
@@ -208,3 +209,90 @@ def test_the_apps_actor_panel_describes_a_private_actor():
     assert report.facts == ["firm of Barcelona", "sectors: technology",
                             f"budget left: {model.by_id['cisco'].budget:.3g} million euros"]
     assert report.agreements.rows == []
+
+
+# ------------------------------------------------------------------ each rule on its own, called directly
+
+
+def with_agreements(*pairs, **changes):
+    """The test world with agreements in force from step 0 (100 months): (party, party, domain)."""
+    data = world(**changes)
+    data["agreements"] = [{"id": f"{a}_{b}_{d}", "parties": [a, b], "domain": d, "signed_step": 0, "duration": 100}
+                          for a, b, d in pairs]
+    return data
+
+
+def carried(model):
+    return [(model.by_index(e.parties[0]).actor_id, e.kind, e.domain, e.detail, model.by_index(e.actor).actor_id)
+            for e in model.ledger.events if e.event == "practice_carried"]
+
+
+def test_a_practice_is_carried_to_the_homes_partners_in_its_domain_only():
+    model = make_model(with_agreements(("barcelona", "paris", "technology"), ("milan", "barcelona", "technology"),
+                                       ("barcelona", "lyon", "economy"), ("london", "berlin", "technology")))
+    cisco = model.by_id["cisco"]
+    PartnerAdoption(probability=0.0).carry(model, cisco)
+    assert adopters(model, "smart_city") == {"barcelona"}
+    PartnerAdoption(probability=1.0).carry(model, cisco)
+    assert adopters(model, "smart_city") == {"barcelona", "paris", "milan"}
+    assert sorted(carried(model)) == [("milan", "practice", "technology", "smart_city", "cisco"),
+                                      ("paris", "practice", "technology", "smart_city", "cisco")]
+    PartnerAdoption(probability=1.0).carry(model, cisco)  # adopters are not carried to again
+    assert len(carried(model)) == 2
+
+
+def test_a_practice_the_home_has_not_adopted_or_an_empty_budget_carries_nothing():
+    data = with_agreements(("barcelona", "paris", "technology"), cisco={"budget": 0.0})
+    model = make_model(data)
+    PartnerAdoption(probability=1.0).carry(model, model.by_id["cisco"])
+    assert adopters(model, "smart_city") == {"barcelona"}
+    data = with_agreements(("london", "paris", "economy"), london_first={"practices": ["city_tld"], "campaigns": []})
+    data["practices"][1]["p"] = 0.0
+    model = make_model(data)  # London has not adopted its city domain (no campaign yet)
+    PartnerAdoption(probability=1.0).carry(model, model.by_id["london_first"])
+    assert adopters(model, "city_tld") == set() and carried(model) == []
+
+
+def test_cofunders_at_one_home_add_up_and_a_budget_of_exactly_the_share_still_cofunds():
+    data = world(cisco={"budget": 1.0})
+    data["private_actors"].append({"id": "telco", "name": "Telco", "kind": "firm", "home": "barcelona",
+                                   "sectors": ["technology", "economy"], "budget": 5.0,
+                                   "cofunding_per_agreement": 2.0})
+    model = make_model(data)
+    barcelona = model.by_id["barcelona"].index
+    table = SectorCofunding(value_per_million=0.5).table(model, model.private_actors)
+    assert table[barcelona, TECHNOLOGY] == 0.5 * 1.0 + 0.5 * 2.0 and table[barcelona, ECONOMY] == 0.5 * 2.0
+    assert table.sum() == 2.5  # nobody else co-funds
+    model.by_id["cisco"].budget = 0.99
+    assert SectorCofunding(value_per_million=0.5).table(model, model.private_actors)[barcelona, TECHNOLOGY] == 1.0
+    assert SectorCofunding(value_per_million=0.0).table(model, model.private_actors) is None
+
+
+def test_cofunding_pays_for_the_homes_agreements_in_its_sectors_while_the_budget_lasts():
+    model = make_model(with_agreements(("barcelona", "paris", "technology"), ("barcelona", "milan", "economy"),
+                                       ("london", "lyon", "technology"), ("lisbon", "barcelona", "technology"),
+                                       cisco={"budget": 1.5}))
+    cisco = model.by_id["cisco"]
+    signed = list(model.agreements.values())
+    SectorCofunding().pay(model, cisco, signed)
+    payments = [(e.agreement_id, e.detail, e.actor) for e in model.ledger.events if e.event == "cofunded"]
+    assert payments == [(signed[0].id, "paid=1", cisco.index), (signed[3].id, "paid=0.5", cisco.index)]
+    assert cisco.budget == 0.0 and cisco.spent["cofunding"] == 1.5
+    SectorCofunding().pay(model, cisco, signed)  # nothing left: nothing paid, nothing recorded
+    assert len([e for e in model.ledger.events if e.event == "cofunded"]) == 2
+
+
+def test_a_campaign_whose_cost_is_the_whole_budget_runs_and_is_recorded():
+    model = make_model(world(london_first={"budget": 0.5, "income": 0.0, "lobbying_spend": 0.0}), steps=3)
+    (campaign,) = [e for e in model.ledger.events if e.event == "campaign"]
+    assert (campaign.kind, campaign.domain, campaign.detail) == ("private", "economy", ".london:city_tld")
+    assert model.by_id["london_first"].budget == 0.0 and "london" in adopters(model, "city_tld")
+    assert not [e for e in model.ledger.events if e.event == "lobbied"]  # no lobbying spend, no lobbying
+
+
+def test_the_lobbied_event_names_the_sectors_the_sum_paid_and_the_capacity_it_funds():
+    model = make_model(world(london_first={"sectors": ["economy", "technology"], "lobbying_spend": 1.2,
+                                           "campaigns": []}), steps=1)
+    (lobbied,) = [e for e in model.ledger.events if e.event == "lobbied"]
+    assert (lobbied.kind, lobbied.domain, lobbied.detail) == ("private", "economy,technology",
+                                                             "paid=0.1,capacity=+1.2")
