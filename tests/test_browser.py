@@ -332,7 +332,8 @@ def test_shared_class_run(open_app):
     teacher.step(3)
     student.expect_month(3)
     student.expect(student.page.get_by_text(re.compile(r"^Class run · classroom:"))).to_be_visible()
-    assert student.this_month().text_content() == teacher.this_month().text_content()
+    teacher.expect(teacher.this_month()).to_contain_text("This month: March 2015")
+    student.expect(student.this_month()).to_have_text(teacher.this_month().text_content())  # waits for the update
     teacher.run_to(12)
     student.expect_month(12)
     follow.uncheck()
