@@ -126,7 +126,7 @@ def test_network_members_and_memberships_keep_only_included_entries():
 
 
 def test_the_scenarios_relations_keep_their_order_and_bad_ones_are_left_for_validation():
-    own = [{"a": "ES", "b": "FR"}, "ES-IT", ["FR", "IT"]]  # an override without value; two malformed entries
+    own = [{"a": "ES", "b": "FR"}, "ES-IT", ["FR", "IT"], {"a": "IT", "value": 1}]  # no value; three malformed
     out = compose_story(include={"nationals": ["gov_ES", "gov_FR"]}, relations=own)
     assert out["relations"] == own
     with pytest.raises(SchemaError) as err:

@@ -275,8 +275,8 @@ def test_cofunding_pays_for_the_homes_agreements_in_its_sectors_while_the_budget
     cisco = model.by_id["cisco"]
     signed = list(model.agreements.values())
     SectorCofunding().pay(model, cisco, signed)
-    payments = [(e.agreement_id, e.detail, e.actor) for e in model.ledger.events if e.event == "cofunded"]
-    assert payments == [(signed[0].id, "paid=1", cisco.index), (signed[3].id, "paid=0.5", cisco.index)]
+    payments = [(e.step, e.agreement_id, e.detail, e.actor) for e in model.ledger.events if e.event == "cofunded"]
+    assert payments == [(0, signed[0].id, "paid=1", cisco.index), (0, signed[3].id, "paid=0.5", cisco.index)]
     assert cisco.budget == 0.0 and cisco.spent["cofunding"] == 1.5
     SectorCofunding().pay(model, cisco, signed)  # nothing left: nothing paid, nothing recorded
     assert len([e for e in model.ledger.events if e.event == "cofunded"]) == 2
