@@ -296,3 +296,19 @@ def test_the_lobbied_event_names_the_sectors_the_sum_paid_and_the_capacity_it_fu
     (lobbied,) = [e for e in model.ledger.events if e.event == "lobbied"]
     assert (lobbied.kind, lobbied.domain, lobbied.detail) == ("private", "economy,technology",
                                                              "paid=0.1,capacity=+1.2")
+
+
+def test_the_actors_are_handed_the_months_signed_and_contested_pair_agreements_only():
+    model = make_model(world())
+    barcelona, paris, milan = (model.by_id[x].index for x in ("barcelona", "paris", "milan"))
+    signed = model.new_agreement((barcelona, paris), TECHNOLOGY, "bilateral")
+    contested = model.new_agreement((barcelona, milan), TECHNOLOGY, "bilateral")
+    declaration = model.new_agreement((barcelona, paris), TECHNOLOGY, "declaration")
+    three = model.new_agreement((barcelona, paris, milan), TECHNOLOGY, "bilateral")
+    for ag, event in ((signed, "signed"), (contested, "contested"), (declaration, "signed"), (three, "signed"),
+                      (signed, "proposed")):
+        model.ledger.record(model.month, event, ag)
+    model.private.step()
+    assert model.private.signed_this_month == [signed, contested]
+    model.private.step()  # the next month: nothing new
+    assert model.private.signed_this_month == []
