@@ -106,3 +106,8 @@ def test_an_open_office_counts_among_the_cross_border_ties_in_force():
     es, jp = model.actors.country[[madrid, tokyo]]
     assert model.cross_border[es, jp] >= 1 and model.cross_border[jp, es] == model.cross_border[es, jp]
     assert model.partners[madrid][tokyo] >= 1 and model.partners[tokyo][madrid] >= 1
+
+
+def test_an_office_dated_in_the_first_month_opens_then():
+    model, states = run(tiny_with_offices([dict(OFFICES[1], opened_step=1)]), 2)
+    assert [s.get("madrid_in_tokyo", False) for s in states] == [False, True, True]

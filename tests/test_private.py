@@ -296,3 +296,29 @@ def test_the_lobbied_event_names_the_sectors_the_sum_paid_and_the_capacity_it_fu
     (lobbied,) = [e for e in model.ledger.events if e.event == "lobbied"]
     assert (lobbied.kind, lobbied.domain, lobbied.detail) == ("private", "economy,technology",
                                                              "paid=0.1,capacity=+1.2")
+
+
+def test_the_actors_are_handed_the_months_signed_and_contested_pair_agreements_only():
+    model = make_model(world())
+    barcelona, paris, milan = (model.by_id[x].index for x in ("barcelona", "paris", "milan"))
+    signed = model.new_agreement((barcelona, paris), TECHNOLOGY, "bilateral")
+    contested = model.new_agreement((barcelona, milan), TECHNOLOGY, "bilateral")
+    declaration = model.new_agreement((barcelona, paris), TECHNOLOGY, "declaration")
+    three = model.new_agreement((barcelona, paris, milan), TECHNOLOGY, "bilateral")
+    for ag, event in ((signed, "signed"), (contested, "contested"), (declaration, "signed"), (three, "signed"),
+                      (signed, "proposed")):
+        model.ledger.record(model.month, event, ag)
+    model.private.step()
+    assert model.private.signed_this_month == [signed, contested]
+    model.private.step()  # the next month: nothing new
+    assert model.private.signed_this_month == []
+
+
+def test_the_monthly_tables_count_each_private_event_and_each_budget_left():
+    model = make_model(world(), steps=4)
+    frame = model.datacollector.get_model_vars_dataframe()
+    for event in ("lobbied", "campaign", "cofunded", "practice_carried"):
+        by_month = [sum(1 for e in model.ledger.events if e.event == event and e.step == m) for m in range(1, 5)]
+        assert frame[event].tolist()[-4:] == by_month
+    assert frame["campaign"].tolist()[-4:] == [0, 0, 1, 0] and frame["lobbied"].tolist()[-4:] == [1, 1, 1, 1]
+    assert frame["private_budget.cisco"].iloc[-1] == model.by_id["cisco"].budget
