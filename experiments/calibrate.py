@@ -742,11 +742,16 @@ def main(cfg: DictConfig) -> None:
               f"configs/calibrated/{name}.yaml to run it with +calibrated={name})")
 
 
-def cli() -> None:
-    """Validate the command line and the calibration (one-line errors, exit 2), then hand it to Hydra."""
+def check_calibration_command_line() -> None:
+    """Validate ``sys.argv`` as a calibration's command line (one-line errors, exit 2); keep the checked form."""
     with user_errors():
         calibration_file([a for a in sys.argv[1:] if not a.startswith("-")])
         sys.argv[1:] = check_command_line(sys.argv[1:], "calibrate", validate=plan_calibration)
+
+
+def cli() -> None:
+    """Validate the command line and the calibration, then hand it to Hydra."""
+    check_calibration_command_line()
     main()
 
 

@@ -17,7 +17,6 @@ meets the value ± the tolerance).
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -27,8 +26,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.calibrate import RECORD, Plan, calibration_file, plan_calibration
-from experiments.config import CONFIG_DIR, SchemaError, check_command_line, user_errors
+from experiments.calibrate import RECORD, Plan, check_calibration_command_line, plan_calibration
+from experiments.config import CONFIG_DIR, SchemaError, user_errors
 from experiments.observed import step_date
 from experiments.outputs import write_text
 from experiments.sweep import SweepSettings, dask_client, replicate_seeds, write_csv
@@ -164,9 +163,8 @@ def main(cfg: DictConfig) -> None:
 
 
 def cli() -> None:
-    with user_errors():
-        calibration_file([a for a in sys.argv[1:] if not a.startswith("-")])
-        sys.argv[1:] = check_command_line(sys.argv[1:], "calibrate", validate=plan_calibration)
+    """Validate the command line and the calibration (the calibration's own checks), then hand it to Hydra."""
+    check_calibration_command_line()
     main()
 
 

@@ -166,3 +166,14 @@ def draw_coastlines_and_borders(ax: Axes, extent: tuple[float, float, float, flo
     ax.set_xlim(lon_min, lon_max)
     ax.set_ylim(lat_min, lat_max)
     ax.set_aspect("equal")
+
+
+def world_axes() -> tuple[plt.Figure, Axes]:
+    """A figure with the whole world's map base (land, coastlines, borders) and a 30° graticule."""
+    fig, ax = plt.subplots(figsize=(14, 6.6))
+    draw_coastlines_and_borders(ax, WORLD_EXTENT)
+    ax.set_xticks(range(-180, 181, 30))
+    ax.set_yticks(range(-60, 85, 30))
+    ax.grid(color="white", lw=0.8, alpha=0.7)
+    ax.set_axisbelow(True)
+    return fig, ax

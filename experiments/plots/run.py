@@ -22,9 +22,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from experiments.network import agreements_in_force
-from experiments.plots.common import (DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOUR, WORLD_EXTENT,
-                                      domain_order, draw_coastlines_and_borders, save, series, suptitle, year_axis,
-                                      years_of)
+from experiments.plots.common import (DOMAIN_COLOURS, EVENT_COLOURS, OTHER_COLOUR, domain_order, save, series,
+                                      suptitle, world_axes, year_axis, years_of)
 
 N_LABELS = 15
 CHAR_DEG, LINE_DEG = 2.0, 3.8  # rough size of a map label character / line, in degrees
@@ -193,12 +192,7 @@ def _map_legends(ax, domains: list[str]) -> None:
 def plot_world_map(agents: pd.DataFrame, agreements: pd.DataFrame, title: str = "") -> plt.Figure:
     """Actors on an equirectangular world map (land, coastlines, borders) with the agreements in force at the end."""
     edges = agreements_in_force(agents, agreements)
-    fig, ax = plt.subplots(figsize=(14, 6.6))
-    draw_coastlines_and_borders(ax, WORLD_EXTENT)
-    ax.set_xticks(range(-180, 181, 30))
-    ax.set_yticks(range(-60, 85, 30))
-    ax.grid(color="white", lw=0.8, alpha=0.7)
-    ax.set_axisbelow(True)
+    fig, ax = world_axes()
     domains = _draw_edges(ax, agents, edges)
     _draw_actors(ax, agents)
     _draw_labels(ax, agents)

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import patheffects
 
-from experiments.plots.common import (EVENT_COLOURS, SERIES_COLOURS, WORLD_EXTENT, draw_coastlines_and_borders,
-                                      save, series, start_year_of, step_years, suptitle, year_axis)
+from experiments.plots.common import (EVENT_COLOURS, SERIES_COLOURS, save, series, start_year_of, step_years,
+                                      suptitle, world_axes, year_axis)
 from experiments.plots.run import label_spot
 
 COALITION_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -140,12 +140,7 @@ def plot_coalition_map(agents: pd.DataFrame, ledger: pd.DataFrame, title: str = 
     """The coalition actors on an equirectangular map (coastlines, borders), coloured by their final coalition."""
     labels = final_coalitions(ledger)
     where = agents.set_index("actor_id").loc[labels.index]
-    fig, ax = plt.subplots(figsize=(14, 6.6))
-    draw_coastlines_and_borders(ax, WORLD_EXTENT)
-    ax.set_xticks(range(-180, 181, 30))
-    ax.set_yticks(range(-60, 85, 30))
-    ax.grid(color="white", lw=0.8, alpha=0.7)
-    ax.set_axisbelow(True)
+    fig, ax = world_axes()
     background = agents[agents["type"] == "subnational"]
     ax.scatter(background["lon"], background["lat"], s=3, color="0.6", lw=0, zorder=1)
     placed: list[tuple[float, float, float]] = []
