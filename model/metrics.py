@@ -48,10 +48,9 @@ def clustering(model: DiplomacyModel) -> float:
     cheap at world scale: triangles through i are diag(A³)/2 and
     c_i = 2·t_i / (k_i (k_i − 1)).
     """
-    pairs = [ag.parties for ag in model.pair_agreements()]
-    if not pairs:
+    ends = model.pair_edges()
+    if not len(ends):
         return 0.0
-    ends = np.array(pairs, dtype=np.int64)
     nodes, flat = np.unique(ends, return_inverse=True)
     flat = flat.reshape(-1, 2)
     n = len(nodes)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 
 import mesa
 import numpy as np
@@ -100,10 +101,13 @@ class DiplomacyModel(mesa.Model):
         """Pair agreements in force: actor → Counter(partner → agreements in force between the two)."""
         self.pair_domains: set[tuple[int, int, int]] = set()
         """(i, j, domain) with i < j for every pair agreement in force: at most one per pair and domain."""
+        self.pair_parties: dict[int, tuple[int, int]] = {}
+        """Agreement id → parties of every pair agreement in force, in the order they entered force."""
         self.partner_table = None
         """The partner rule's sampling table for the current step (``rules.partner.prepare``)."""
         self._domain_cdf: np.ndarray | None = None
         self._city_ties: Ties | None = None
+        self._pair_edges: np.ndarray | None = None
         self.cofunding: np.ndarray | None = None
         """(actors, domains): utility private co-funders add to agreements of each home and domain (rules/cofunding)."""
         self.active_by_domain: Counter = Counter()
@@ -490,6 +494,10 @@ class DiplomacyModel(mesa.Model):
         key = (i, j, DOMAINS.index(ag.domain))
         if ag.kind != "office":  # an office leaves the pair free to sign an agreement in its domain
             (self.pair_domains.add if sign > 0 else self.pair_domains.discard)(key)
+        if sign > 0:
+            self.pair_parties[ag.id] = ag.parties
+        else:
+            del self.pair_parties[ag.id]
         for a, b in ((i, j), (j, i)):
             self.partners[a][b] += sign
             if self.partners[a][b] <= 0:
@@ -515,15 +523,24 @@ class DiplomacyModel(mesa.Model):
         """Agreements in force between exactly two parties (bilateral, state relations): the graph's edges."""
         return [ag for ag in self.live.values() if len(ag.parties) == 2 and ag.kind != "declaration"]
 
+    def pair_edges(self) -> np.ndarray:
+        """(E, 2) the parties of each agreement in force between exactly two parties, built once until
+        agreements change (one row per agreement, as ``pair_agreements``)."""
+        if self._pair_edges is None:
+            parties = self.pair_parties.values()
+            self._pair_edges = np.fromiter(chain.from_iterable(parties), dtype=np.int64,
+                                           count=2 * len(parties)).reshape(-1, 2)
+        return self._pair_edges
+
     def city_ties(self) -> Ties:
-        """The subnationals' ties (agreements, co-membership), built once until agreements change."""
+        """The subnationals' ties (agreements, co-membership), built once until agreements or memberships change."""
         if self._city_ties is None:
             self._city_ties = Ties(self)
         return self._city_ties
 
     def count_live(self, ag: Agreement, sign: int) -> None:
         """Count an agreement entering (+1) or leaving (−1) force; call while its status is still live."""
-        self._city_ties = None
+        self._city_ties = self._pair_edges = None
         if sign > 0:
             self.live[ag.id] = ag
         else:
@@ -619,22 +636,39 @@ class DiplomacyModel(mesa.Model):
     def _proposals(self, agents: list[Actor]) -> None:
         """Each agent makes Poisson(capacity/12) proposals this month, agents in random order.
 
-        The subnationals' proposals are drawn and valued as one batch
-        (``model.proposals.propose_month``: the same process, computed at once).
+        The month's proposals of a group (subnationals, or national
+        governments) are drawn and valued as one batch
+        (``model.proposals.propose_month``: the same process, computed at
+        once) when the partner rule can draw them at once; otherwise one by
+        one (``propose``).
         """
         rows = np.fromiter((ag.index for ag in agents), dtype=np.int64, count=len(agents))
         rng = self.stream("proposals")
         counts = rng.poisson(self.actors.capacity[rows] / 12.0)
         order = rng.permutation(np.flatnonzero(counts))
-        if agents is self.subnationals:  # the month's proposals in one batch, when the partner rule can draw it
-            proposers = np.repeat(rows[order], counts[order])
-            candidates = self.rules.partner.choose_many(self, proposers)
-            if candidates is not None:
-                propose_month(self, proposers, candidates)
-                return
+        proposers = np.repeat(rows[order], counts[order])
+        if not len(proposers):
+            return
+        candidates = self.rules.partner.choose_many(self, proposers)
+        if candidates is not None:
+            if agents is self.subnationals:
+                propose_month(self, proposers, candidates, "bilateral")
+            else:  # treaties with foreign nations, or state relations with foreign subnationals
+                propose_month(self, proposers, self._with_foreign_nations(proposers, candidates), None)
+            return
         for k in order.tolist():
             for _ in range(int(counts[k])):
                 agents[k].propose()
+
+    def _with_foreign_nations(self, proposers: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Each national proposal's candidates: foreign nations (``foreign_nations``) and then its subnationals."""
+        k = self.rules.partner.candidates
+        lists = [np.concatenate([self.foreign_nations(i, k), row[row >= 0]])
+                 for i, row in zip(proposers.tolist(), candidates)]
+        out = np.full((len(lists), max(len(row) for row in lists)), -1, dtype=np.int64)
+        for r, row in enumerate(lists):
+            out[r, :len(row)] = row
+        return out
 
     def utilisation(self) -> float:
         """Agreements signed this calendar year over the capacity for the months elapsed in it (subnationals)."""

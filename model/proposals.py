@@ -10,21 +10,22 @@ own V + η exceeds its scarcity (see ``DiplomacyModel.offer``).
 ``value_offers`` computes all of this for many proposals at once, one row
 each, and ``make_offer`` acts on one row.
 
-A month of the subnationals' proposals (``propose_month``) is valued in one
-batch against the state at the start of the month, then acted on in the
-month's order.  This is exactly the sequential process: what a proposal
-draws does not depend on the proposals before it (domains read the month's
-salience, candidates the step's partner table: a rule whose draws read the
-month's agreements returns None from ``choose_many`` and is not batched),
+A month of one group's proposals (``propose_month``: the subnationals', then
+the national governments') is valued in one batch against the state when the
+group's turn comes, then acted on in the month's order.  This is exactly the
+sequential process: what a proposal draws does not depend on the proposals
+before it (domains read the month's salience, candidates the step's partner
+table: a rule whose draws read the month's agreements returns None from
+``choose_many`` and is not batched),
 and an earlier proposal changes what a later one computes only through an
 agreement it signs, which changes its two parties' count this year, stock
 in the domain and pairs in force, nothing else (trust, standing,
 memberships, stances and relations move outside the proposal phase).  So a
 proposal whose proposer or candidates have signed since the month began is
-valued again against the current state (``DiplomacyModel.offer``); every
-other one uses the batch's values, which are then what ``offer`` would
-compute.  Same rules and distributions; only the order of the random draws
-differs.
+valued again against the current state, with the shocks η it drew
+(``Offers.revalue``: η does not depend on the state); every other one uses
+the batch's values, which are then what ``offer`` would compute.  Same rules
+and distributions; only the order of the random draws differs.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Offers:
     What room (candidates' and proposers') and scarcity do to a decision is
     read when deciding (``decide``): those change with every agreement
     signed, the values only with agreements signed by the same actors in
-    the same domain, or by the same pair.
+    the same domain, or by the same pair (``revalue``).
     """
 
     proposers: np.ndarray
@@ -56,6 +57,9 @@ class Offers:
     score: np.ndarray       # (n, k) (V_i + η_i)·chance to sign; -inf where the candidate is out of reach
     answer: np.ndarray      # (n, k) the candidate's own V_j + η_j
     eta: np.ndarray         # (n, k, 2) both sides' shocks η
+    gross: tuple            # the utility rule's parts of V that signing does not move, each (n, k)
+    reachable: np.ndarray   # (n, k) a candidate (not padding; for a national, not hostile)
+    chance: np.ndarray      # (n, k) the chance to sign, NaN in rows where no candidate was worth asking it
 
     def decide(self, model: DiplomacyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For proposals ``rows``, with today's room and scarcity: (proposes, best column, accepts)."""
@@ -70,6 +74,27 @@ class Offers:
         proposes = score[at, best] > utility.proposal_cost + utility.scarcity(model, self.proposers[rows])
         accepts = self.answer[rows, best] > utility.scarcity(model, safe[at, best])
         return proposes, best, accepts
+
+    def revalue(self, model: DiplomacyModel, r: int) -> None:
+        """Value row ``r`` again against the current state, with its own shocks η (in place).
+
+        Only what signing moves is read again: the pairs' and domains' stocks
+        (the utility rule's discount), the pairs that now hold an agreement
+        in the domain, and the proposer's scarcity; the gross values, the
+        shocks and the chance to sign stand (they move outside the proposal
+        phase), so this is what ``value_offers`` would compute now with the
+        same shocks.
+        """
+        utility, i, d = model.rules.utility, self.proposers[r], self.domains[r]
+        js = np.where(self.reachable[r], self.candidates[r], i)
+        v_i, v_j = utility.combine(tuple(part[r] for part in self.gross), utility.discount(model, i, js, d))
+        u_i = v_i + self.eta[r, :, 0]
+        threshold = utility.proposal_cost + float(utility.scarcity(model, i))
+        within = self.reachable[r] & ~_held(model, np.full(len(js), i), js, np.full(len(js), d)) & (u_i > threshold)
+        if within.any() and np.isnan(self.chance[r, 0]):
+            self.chance[r] = _chance_to_sign(model, self.proposers[r:r + 1], js[None, :], self.domains[r:r + 1])[0]
+        self.score[r] = np.where(within, u_i * self.chance[r], -np.inf)
+        self.answer[r] = v_j + self.eta[r, :, 1]
 
 
 def value_offers(model: DiplomacyModel, proposers: np.ndarray, candidates: np.ndarray,
@@ -86,22 +111,25 @@ def value_offers(model: DiplomacyModel, proposers: np.ndarray, candidates: np.nd
     present = candidates >= 0
     js = np.where(present, candidates, proposers[:, None]).ravel()  # padding is valued, then dropped
     i, d = np.repeat(proposers, k), np.repeat(domains, k)
-    valid = present & ~_held(model, i, js, d).reshape(n, k)
+    reachable = present
     national = proposers >= len(model.subnationals)
     if national.any():
         friendly = model.relations[a.country[i], a.country[js]].reshape(n, k) >= 0
-        valid &= friendly | ~national[:, None]
-    v_i, v_j = (v.reshape(n, k) for v in utility.systematic(model, i, js, d))
+        reachable = present & (friendly | ~national[:, None])
+    valid = reachable & ~_held(model, i, js, d).reshape(n, k)
+    gross = tuple(part.reshape(n, k) for part in utility.gross(model, i, js, d))
+    v_i, v_j = utility.combine(gross, tuple(part.reshape(n, k) for part in utility.discount(model, i, js, d)))
     eta = utility.shocks(model, n * k)
     eta = np.stack([eta[0].reshape(n, k), eta[1].reshape(n, k)], axis=2)
     u_i = v_i + eta[:, :, 0]
     threshold = utility.proposal_cost + utility.scarcity(model, proposers)
     within = valid & (u_i > threshold[:, None])
     score = np.full((n, k), -np.inf)
+    chance = np.full((n, k), np.nan)
     rows = np.flatnonzero(within.any(axis=1))
-    chance = _chance_to_sign(model, proposers[rows], js.reshape(n, k)[rows], domains[rows])
-    score[rows] = np.where(within[rows], u_i[rows] * chance, -np.inf)
-    return Offers(proposers, candidates, domains, score, v_j + eta[:, :, 1], eta)
+    chance[rows] = _chance_to_sign(model, proposers[rows], js.reshape(n, k)[rows], domains[rows])
+    score[rows] = np.where(within[rows], u_i[rows] * chance[rows], -np.inf)
+    return Offers(proposers, candidates, domains, score, v_j + eta[:, :, 1], eta, gross, reachable, chance)
 
 
 def make_offer(model: DiplomacyModel, offers: Offers, r: int, best: int, accepts: bool,
@@ -125,8 +153,11 @@ def make_offer(model: DiplomacyModel, offers: Offers, r: int, best: int, accepts
     return model.negotiate((proposer, partner), domain, kind, shocks=(eta_i, eta_j))
 
 
-def propose_month(model: DiplomacyModel, proposers: np.ndarray, candidates: np.ndarray) -> None:
-    """The month's subnational proposals, in order: ``proposers`` (one row per proposal) and their candidates.
+def propose_month(model: DiplomacyModel, proposers: np.ndarray, candidates: np.ndarray, kind: str | None) -> None:
+    """A month's proposals of one group, in order: ``proposers`` (one row per proposal) and their candidates.
+
+    ``kind``: of every agreement (``bilateral`` for subnationals), or None for
+    national proposers (decided by the partner, as ``make_offer`` does).
 
     Each row is decided as ``offer`` would decide it now.  After agreements
     have been signed this month, by their parties (``signed``) in a domain
@@ -164,20 +195,23 @@ def propose_month(model: DiplomacyModel, proposers: np.ndarray, candidates: np.n
         d, b = domain_list[r], best_of[r]
         if ((moved and _pair_or_stock_moved(proposer, lists[r], d, signed_in, pairs))
                 or (b in signed and (b, d) in signed_in)):  # its values moved: valued again, now
-            row = candidates[r]
-            ag = model.offer(proposer, row[row >= 0], d, "bilateral")
+            offers.revalue(model, r)
+            now = offers.decide(model, np.array([r]))
+            if not now[0][0]:
+                continue
+            ag = make_offer(model, offers, r, int(now[1][0]), bool(now[2][0]), kind)
         elif not proposes[r]:
             continue
         elif b in signed and not model.has_room(b):  # the best is at its ceiling: the next best
             now = offers.decide(model, np.array([r]))
             if not now[0][0]:
                 continue
-            ag = make_offer(model, offers, r, int(now[1][0]), bool(now[2][0]), "bilateral")
+            ag = make_offer(model, offers, r, int(now[1][0]), bool(now[2][0]), kind)
         else:
             if moved and not top[r] > utility.proposal_cost + float(utility.scarcity(model, proposer)):
                 continue
             accept = answer[r] > float(utility.scarcity(model, b)) if b in signed else accepts[r]
-            ag = make_offer(model, offers, r, best[r], accept, "bilateral")
+            ag = make_offer(model, offers, r, best[r], accept, kind)
         if ag is not None and ag.live:
             i, j = ag.parties
             signed_domain = model.domain_index(ag.domain)

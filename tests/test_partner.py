@@ -120,9 +120,10 @@ def test_gravity_first_candidate_follows_the_exact_distribution(clustered, alpha
     assert tv <= noise.mean() + 4 * noise.std(), (tv, noise.mean(), noise.std())
     # the far-cell rejection path carried a real share of the draws
     table = model.partner_table
-    _, reach = table.bounds.reach(model, proposer)
-    _, cum = table.envelope(model, proposer)
-    far_slots = reach.rows[:-1] < table.bounds.cells.coarse  # coarse cells: bounded as a whole
+    joined = table.joined(model, np.array([proposer]))
+    envelope = slice(joined.start[0], joined.start[0] + joined.sentinel[0])
+    cum = joined.cumulative[envelope] - joined.base[0]
+    far_slots = joined.rows[envelope] < table.bounds.cells.coarse  # coarse cells: bounded as a whole
     far_share = np.diff(cum, prepend=0.0)[far_slots].sum() / cum[-1]
     assert far_slots.sum() > 10 and far_share > far
     assert table.stats["rejected"] > 0.01 * table.stats["draws"]

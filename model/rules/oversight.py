@@ -41,17 +41,19 @@ OVERSIGHT_RULES = Registry("oversight")
 class _Oversight:
     """Reserved domains are always vetoed; otherwise approval with the regime's ``chance``."""
 
-    def probability(self, model: DiplomacyModel, actor: int | np.ndarray, partners: np.ndarray,
-                    domain: int) -> np.ndarray:
+    def probability(self, model: DiplomacyModel, actor: int | np.ndarray, partners: int | np.ndarray,
+                    domain: int) -> float | np.ndarray:
         """P(the government of subnational ``actor`` approves an agreement in ``domain``) with each partner.
 
+        ``partners``: one partner (a float back) or an array (an array back).
         ``actor`` may also be a column of actors of one government, one per row of ``partners``.
         """
-        government = model.government_of(np.ravel(actor)[0])
+        one = isinstance(partners, int)
+        government = model.government_of(actor if isinstance(actor, int) else int(np.ravel(actor)[0]))
         if domain in government.reserved:
-            return np.zeros(np.shape(partners))
-        return np.broadcast_to(self.chance(model, government.stance, domain in government.agenda_domains,
-                                           actor, partners), np.shape(partners))
+            return 0.0 if one else np.zeros(np.shape(partners))
+        chance = self.chance(model, government.stance, domain in government.agenda_domains, actor, partners)
+        return float(chance) if one else np.broadcast_to(chance, np.shape(partners))
 
     def probabilities(self, model: DiplomacyModel, actors: np.ndarray, partners: np.ndarray,
                       domains: np.ndarray) -> np.ndarray:
@@ -68,7 +70,7 @@ class _Oversight:
 
     def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
         """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``."""
-        p = self.probability(model, actor, np.array([partner]), domain)[0]
+        p = self.probability(model, actor, partner, domain)
         return bool(p >= 1.0 or (p > 0.0 and model.stream("oversight").random() < p))
 
     def chance(self, model, stance, on_agenda, actor: int, partners: np.ndarray) -> np.ndarray | float:

@@ -261,14 +261,22 @@ class _Reach:
 class _Bounds:
     """Distance bounds of a model's cells for one (γ, d_min): the per-model part of the gravity table.
 
-    ``reach`` is built the first time a proposer of a cell needs it and kept
-    for the rest of the run (it does not depend on masses).
+    A proposer cell's reach is built the first time a proposer of that cell
+    needs it and kept for the rest of the run (it does not depend on masses),
+    laid end to end with the reaches built before it, each followed by its
+    sentinel (``slots``), so that the envelopes of many cells are gathered in
+    one indexing (``GravityTable.joined``).
     """
 
     cells: _Cells
     gamma: float
     d_min: float
     reaches: dict = field(default_factory=dict)
+    """Proposer key → its position among the reaches built."""
+    slots: dict = field(default_factory=lambda: {"rows": np.empty(0, dtype=np.int64), "bound": np.empty(0),
+                                                 "start": [], "size": []})
+    """The reaches end to end: each slot's cell (``rows``) and bound (+inf at sentinels), and each
+    reach's ``start`` and ``size`` (slots before its sentinel)."""
 
     def fits(self, model: DiplomacyModel, gamma: float, d_min: float) -> bool:
         return self.gamma == gamma and self.d_min == d_min and self.cells.fits(model)
@@ -277,14 +285,27 @@ class _Bounds:
         """The distance deterrence max(d, d_min)^-γ."""
         return np.maximum(d, self.d_min) ** -self.gamma
 
-    def reach(self, model: DiplomacyModel, proposer: int) -> tuple[int, _Reach]:
-        key = int(self.cells.cell_of[proposer])
-        if key < 0:
-            key = -1 - proposer  # a national government: its seat, a cell of radius 0
-        found = self.reaches.get(key)
-        if found is None:
-            found = self.reaches[key] = self._build(model, proposer, key)
-        return key, found
+    def keys(self, proposers: np.ndarray) -> np.ndarray:
+        """Each proposer's key: its cell, or −1 − its row for a national government (its seat, of radius 0)."""
+        cell = self.cells.cell_of[proposers]
+        return np.where(cell >= 0, cell, -1 - proposers)
+
+    def positions(self, model: DiplomacyModel, proposers: np.ndarray) -> np.ndarray:
+        """The position of each proposer's reach among those built, building the new ones."""
+        keys = self.keys(proposers)
+        unique, first, which = np.unique(keys, return_index=True, return_inverse=True)
+        new = [(key, int(proposers[at])) for key, at in zip(unique.tolist(), first.tolist()) if key not in self.reaches]
+        if new:
+            slots, rows, bound = self.slots, [self.slots["rows"]], [self.slots["bound"]]
+            for key, proposer in new:
+                reach = self._build(model, proposer, key)
+                self.reaches[key] = len(slots["start"])
+                slots["start"].append(sum(map(len, rows)))
+                slots["size"].append(len(reach.rows) - 1)
+                rows.append(reach.rows.astype(np.int64))
+                bound.append(reach.bound)
+            slots["rows"], slots["bound"] = np.concatenate(rows), np.concatenate(bound)
+        return np.array([self.reaches[key] for key in unique.tolist()], dtype=np.int64)[which]
 
     def _build(self, model: DiplomacyModel, proposer: int, key: int) -> _Reach:
         c, two_r = self.cells, 2.0 * self.cells.earth_radius_km
@@ -317,8 +338,6 @@ class GravityTable:
     mass: np.ndarray          # (actors,) pop^α·(1 + visibility) (population scaled by its maximum), 0 off the pool
     cell_cum: np.ndarray      # (rows, leaf) members' masses cumulated within each cell, divided by the cell's total
     cell_total: np.ndarray    # (rows,) M_c
-    envelopes: dict = field(default_factory=dict)
-    """Cumulative envelope weights from each proposer cell, built when first needed this step."""
     stats: dict = field(default_factory=lambda: dict.fromkeys(("proposals", "draws", "rejected", "fallbacks"), 0))
     """This step's sampler counters: proposals, envelope draws, draws rejected by the distance test,
     and proposals completed by the exact fallback."""
@@ -329,35 +348,31 @@ class GravityTable:
         shares = np.nan_to_num(self.cell_cum, nan=1.0)  # a cell of mass 0 (never drawn)
         return (np.arange(len(shares))[:, None] + shares).ravel()
 
-    def envelope(self, model: DiplomacyModel, proposer: int) -> tuple[_Reach, np.ndarray]:
-        key, reach = self.bounds.reach(model, proposer)
-        cum = self.envelopes.get(key)
-        if cum is None:
-            cum = self.envelopes[key] = np.cumsum(self.cell_total[reach.rows[:-1]] * reach.bound[:-1])
-        return reach, cum
-
     def joined(self, model: DiplomacyModel, proposers: np.ndarray) -> _Joined:
-        """The envelopes of ``proposers``' cells laid end to end, so that one search serves every proposer."""
+        """The envelopes of ``proposers``' cells laid end to end, so that one search serves every proposer.
+
+        The envelope of a proposer cell A is the cumulative weight of its
+        slots, M_B·f(L_AB) with this step's cell masses: the slots of every
+        distinct cell among the proposers are gathered in one indexing and
+        cumulated in one sum (sentinels weigh 0).
+        """
         if not len(proposers):
             nothing = np.empty(0, dtype=np.int64)
             return _Joined(nothing, nothing, np.empty(0), np.empty(0), np.empty(0), nothing, np.empty(0))
-        cell = self.bounds.cells.cell_of[proposers]
-        keys, first, which = np.unique(np.where(cell >= 0, cell, -1 - proposers), return_index=True,
-                                       return_inverse=True)
-        cums, rows, bounds_ = [], [], []
-        for proposer in proposers[first].tolist():
-            reach, cum = self.envelope(model, proposer)
-            cums.append(cum)
-            rows.append(reach.rows)
-            bounds_.append(reach.bound)
-        size = np.array([len(c) for c in cums], dtype=np.int64)
-        total = np.array([c[-1] if len(c) else 0.0 for c in cums])
+        slots = self.bounds.slots
+        unique, which = np.unique(self.bounds.positions(model, proposers), return_inverse=True)
+        first = np.asarray(slots["start"], dtype=np.int64)[unique]
+        size = np.asarray(slots["size"], dtype=np.int64)[unique]
         start = np.concatenate([[0], np.cumsum(size + 1)[:-1]]).astype(np.int64)
-        base = np.concatenate([[0.0], np.cumsum(total)[:-1]])
-        # each envelope with its sentinel slot (width 0), shifted by the totals before it
-        cumulative = np.concatenate([np.append(c, c[-1] if len(c) else 0.0) + b for c, b in zip(cums, base)])
+        gathered = np.repeat(first - start, size + 1) + np.arange(int((size + 1).sum()))
+        rows, bound = slots["rows"][gathered], slots["bound"][gathered]
+        weight = self.cell_total[rows] * bound
+        weight[start + size] = 0.0  # the sentinels
+        cumulative = np.cumsum(weight)
+        base = np.where(start > 0, cumulative[np.maximum(start - 1, 0)], 0.0)
+        total = cumulative[start + size] - base
         return _Joined(start=start[which], sentinel=size[which], total=total[which], base=base[which],
-                       cumulative=cumulative, rows=np.concatenate(rows), bound=np.concatenate(bounds_))
+                       cumulative=cumulative, rows=rows, bound=bound)
 
 
 @dataclass(frozen=True)
@@ -491,7 +506,7 @@ class GravityPartner(_WeightedPool):
             picked = _foreign_unique(model, int(proposers[r]), pool[rng.integers(0, len(pool), 4 * k)])[:k]
             out[r, :len(picked)] = picked
         pending, joined = pending[~massless], joined.take(np.flatnonzero(~massless))
-        batch = max(4 * k, 16)
+        batch = max(2 * k, 16)
         for _ in range(_ROUNDS):
             if not len(pending):
                 return out

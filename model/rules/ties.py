@@ -27,8 +27,8 @@ class Ties:
 
     def __init__(self, model: DiplomacyModel):
         self.n = len(model.pool)
-        pairs = [ag.parties for ag in model.pair_agreements() if all(model.is_subnational(p) for p in ag.parties)]
-        edges = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        edges = model.pair_edges()
+        edges = edges[(edges < len(model.subnationals)).all(axis=1)]
         self._a, self._b = edges[:, 0], edges[:, 1]
         self._m = model.actors.membership[: self.n].astype(float)
         self._shared = self._m.sum(axis=1)

@@ -112,23 +112,38 @@ class MutualConsentUtility:
         already hold the agreement being valued (a review), so it is not
         counted among the agreements that discount it.
         """
+        return self.combine(self.gross(model, i, js, domain), self.discount(model, i, js, domain, in_force))
+
+    def gross(self, model: DiplomacyModel, i: int | np.ndarray, js: np.ndarray,
+              domain: int | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(B_i, B_j, loss − C): the parts of V that agreements signed do not move within a month."""
         a = model.actors
-        held = 1 if in_force else 0
         shared = self.beta_interest * np.minimum(a.interests[i, domain], a.interests[js, domain])
         common = (shared + self.beta_network * model.common_memberships(i, js)
                   + self.beta_tie * model.trust(i, js))
         gdp_i, gdp_j = a.gdp[i], a.gdp[js]
-        pair = 1.0 + self.pair_saturation * (model.in_force_between(i, js) - held)
         loss = self.beta_distance * np.log1p(model.distance_km(i, js) / 1000.0) + self.costs[domain]
-        benefit_i = common + self.beta_economy * np.log1p(gdp_j / gdp_i) + self.beta_profile * model.visibility(js)
-        own_i = 1.0 + self.domain_saturation * (a.by_domain[i, domain] - held)
-        benefit_j = common + self.beta_economy * np.log1p(gdp_i / gdp_j) + self.beta_profile * model.visibility(i)
-        own_j = 1.0 + self.domain_saturation * (a.by_domain[js, domain] - held)
-        v_i, v_j = benefit_i / (pair * own_i) - loss, benefit_j / (pair * own_j) - loss
         if model.cofunding is not None:  # private co-funders of either side's home (rules/cofunding)
-            funded = model.cofunding[i, domain] + model.cofunding[js, domain]
-            v_i, v_j = v_i + funded, v_j + funded
-        return v_i, v_j
+            loss = loss - (model.cofunding[i, domain] + model.cofunding[js, domain])
+        benefit_i = common + self.beta_economy * np.log1p(gdp_j / gdp_i) + self.beta_profile * model.visibility(js)
+        benefit_j = common + self.beta_economy * np.log1p(gdp_i / gdp_j) + self.beta_profile * model.visibility(i)
+        return benefit_i, benefit_j, loss
+
+    def discount(self, model: DiplomacyModel, i: int | np.ndarray, js: np.ndarray, domain: int | np.ndarray,
+                 in_force: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """((1 + λ_pair·n_ij)·(1 + λ_dom·n_id), the same with n_jd): what each side's benefit is divided by."""
+        a, held = model.actors, 1 if in_force else 0
+        pair = 1.0 + self.pair_saturation * (model.in_force_between(i, js) - held)
+        own_i = 1.0 + self.domain_saturation * (a.by_domain[i, domain] - held)
+        own_j = 1.0 + self.domain_saturation * (a.by_domain[js, domain] - held)
+        return pair * own_i, pair * own_j
+
+    @staticmethod
+    def combine(gross: tuple[np.ndarray, np.ndarray, np.ndarray],
+                discount: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """V_i = B_i / discount_i − (loss − C), and V_j the same."""
+        benefit_i, benefit_j, loss = gross
+        return benefit_i / discount[0] - loss, benefit_j / discount[1] - loss
 
     def scarcity(self, model: DiplomacyModel, rows: int | np.ndarray) -> np.ndarray:
         """Reservation utility of actor(s) ``rows`` from the capacity already used this year.
