@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+import numpy as np
+
 AgreementKind = Literal["bilateral", "declaration", "membership", "state_relation", "office"]
 """``office``: an office of representation a subnational keeps in a host city; it lasts (no term, no review)."""
 Status = Literal["proposed", "declined", "active", "contested", "vetoed", "expired", "withdrawn", "closed"]
@@ -73,3 +75,39 @@ class Ledger:
     def start_step(self) -> None:
         """Reset the per-step tally (events of each type recorded during the current step)."""
         self.tally.clear()
+
+
+class EdgeList:
+    """The two parties of each pair agreement in force, as rows of one array (slots of ended ones reused).
+
+    ``array()`` gives them without a pass over the agreements, for the
+    graph measures and the ties that read them every month.
+    """
+
+    def __init__(self) -> None:
+        self._ends = np.zeros((0, 2), dtype=np.int64)
+        self._used = np.zeros(0, dtype=bool)
+        self._slot: dict[int, int] = {}
+        self._free: list[int] = []
+
+    def add(self, agreement_id: int, parties: tuple[int, int]) -> None:
+        if not self._free:
+            grown = max(64, 2 * len(self._used))
+            self._free = list(range(grown - 1, len(self._used) - 1, -1))
+            self._ends = np.resize(self._ends, (grown, 2))
+            self._used = np.concatenate([self._used, np.zeros(grown - len(self._used), dtype=bool)])
+        slot = self._slot[agreement_id] = self._free.pop()
+        self._ends[slot] = parties
+        self._used[slot] = True
+
+    def remove(self, agreement_id: int) -> None:
+        slot = self._slot.pop(agreement_id)
+        self._used[slot] = False
+        self._free.append(slot)
+
+    def array(self) -> np.ndarray:
+        """(E, 2): the parties of every pair agreement in force."""
+        return self._ends[self._used]
+
+    def __len__(self) -> int:
+        return len(self._slot)

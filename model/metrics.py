@@ -48,7 +48,7 @@ def clustering(model: DiplomacyModel) -> float:
     cheap at world scale: triangles through i are diag(A³)/2 and
     c_i = 2·t_i / (k_i (k_i − 1)).
     """
-    ends = model.pair_edges()
+    ends = model.pair_edges.array()
     if not len(ends):
         return 0.0
     nodes, flat = np.unique(ends, return_inverse=True)

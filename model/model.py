@@ -24,14 +24,13 @@ from __future__ import annotations
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import chain
 
 import mesa
 import numpy as np
 
 from model import metrics
 from model.agents import Actor, CityNetwork, NationalGovernment, PrivateActor, SubnationalGovernment
-from model.agreements import Agreement, Ledger
+from model.agreements import Agreement, EdgeList, Ledger
 from model.events import Timeline
 from model.proposals import make_offer, propose_month, value_offers
 from model.rules import RuleSet, government_oversight
@@ -65,6 +64,8 @@ class ActorTable:
     signed_this_year: np.ndarray = field(init=False)
     by_domain: np.ndarray = field(init=False)  # (N, domains): agreements in force per domain
     standing: np.ndarray = field(init=False)   # visibility earned by agreements kept (experience rule)
+    partnered: np.ndarray = field(init=False)  # pair agreements in force (the pairs' lookups skip actors without)
+    trusted: np.ndarray = field(init=False)    # in a pair with trust (``PairTrust``)
 
     def __post_init__(self) -> None:
         n = len(self.country)
@@ -72,9 +73,27 @@ class ActorTable:
         self.degree = np.zeros(n, dtype=np.int64)
         self.signed_this_year = np.zeros(n, dtype=np.int64)
         self.by_domain = np.zeros((n, len(DOMAINS)), dtype=np.int64)
+        self.partnered = np.zeros(n, dtype=np.int64)
+        self.trusted = np.zeros(n, dtype=bool)
         lat, lon = np.radians(self.lat), np.radians(self.lon)
         self.unit_xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
         """Positions on the unit sphere, for chord-based great-circle distances."""
+
+
+class PairTrust(dict):
+    """Trust ∈ [0, 1] of each pair (i, j), i < j, that has kept an agreement (experience rule).
+
+    Setting a pair's trust marks both actors in ``trusted``, so that lookups
+    (``DiplomacyModel.trust``) skip the pairs of which an actor has none.
+    """
+
+    def __init__(self, trusted: np.ndarray):
+        super().__init__()
+        self._trusted = trusted
+
+    def __setitem__(self, key: tuple[int, int], value: float) -> None:
+        super().__setitem__(key, value)
+        self._trusted[list(key)] = True
 
 
 class DiplomacyModel(mesa.Model):
@@ -93,21 +112,18 @@ class DiplomacyModel(mesa.Model):
         self.salience = np.ones(len(DOMAINS))
         self._expiring: dict[int, list[int]] = defaultdict(list)
         self._reviews: dict[int, list[int]] = defaultdict(list)
-        self.pair_trust: dict[tuple[int, int], float] = {}
-        """Trust ∈ [0, 1] of each pair that has kept an agreement (experience rule)."""
         self.utilisation_log: list[tuple[int, np.ndarray, np.ndarray]] = []
         """(year 1, 2, ..., agreements signed, capacity) per actor for each completed calendar year."""
         self.partners: defaultdict[int, Counter] = defaultdict(Counter)
         """Pair agreements in force: actor → Counter(partner → agreements in force between the two)."""
         self.pair_domains: set[tuple[int, int, int]] = set()
         """(i, j, domain) with i < j for every pair agreement in force: at most one per pair and domain."""
-        self.pair_parties: dict[int, tuple[int, int]] = {}
-        """Agreement id → parties of every pair agreement in force, in the order they entered force."""
+        self.pair_edges = EdgeList()
+        """The parties of every pair agreement in force (the agreement graph's edges, for ties and clustering)."""
         self.partner_table = None
         """The partner rule's sampling table for the current step (``rules.partner.prepare``)."""
         self._domain_cdf: np.ndarray | None = None
         self._city_ties: Ties | None = None
-        self._pair_edges: np.ndarray | None = None
         self.cofunding: np.ndarray | None = None
         """(actors, domains): utility private co-funders add to agreements of each home and domain (rules/cofunding)."""
         self.active_by_domain: Counter = Counter()
@@ -185,6 +201,8 @@ class DiplomacyModel(mesa.Model):
             interests=interests,
             membership=np.zeros((n, n_net), dtype=bool),
         )
+        self.pair_trust = PairTrust(self.actors.trusted)
+        """Trust ∈ [0, 1] of each pair that has kept an agreement (experience rule)."""
         self.subnationals = [SubnationalGovernment(self, x, i) for i, x in enumerate(subs)]
         self.nationals = [NationalGovernment(self, n, n_sub + k, government_oversight(n, self.rules.oversight))
                           for k, n in enumerate(nats)]
@@ -313,11 +331,13 @@ class DiplomacyModel(mesa.Model):
     def trust(self, i: int | np.ndarray, js: np.ndarray) -> np.ndarray:
         """Trust ∈ [0, 1] between i (one actor, or one per element of js) and each of js (0 for pairs
         that never kept an agreement)."""
-        if not self.pair_trust:
-            return np.zeros(len(js))
-        get = self.pair_trust.get
-        return np.array([get((a, b) if a < b else (b, a), 0.0)
-                         for a, b in zip(np.broadcast_to(i, js.shape).tolist(), js.tolist())], dtype=float)
+        out = np.zeros(len(js))
+        if self.pair_trust:
+            i = np.broadcast_to(i, js.shape)
+            look = np.flatnonzero(self.actors.trusted[i] & self.actors.trusted[js])
+            get = self.pair_trust.get
+            out[look] = [get((a, b) if a < b else (b, a), 0.0) for a, b in zip(i[look].tolist(), js[look].tolist())]
+        return out
 
     def visibility(self, rows) -> np.ndarray | float:
         """Profile plus the standing earned by agreements kept, for actor row(s) ``rows``."""
@@ -478,11 +498,11 @@ class DiplomacyModel(mesa.Model):
         self._expiring[ag.expires_step].append(ag.id)
         self._schedule_review(ag)
         d = DOMAINS.index(ag.domain)
-        parties = list(ag.parties)
-        a.degree[parties] += 1
-        a.by_domain[parties, d] += 1
-        if signed_step is None:
-            a.signed_this_year[parties] += 1
+        for p in ag.parties:  # element by element: a pair is cheaper so than as an index array
+            a.degree[p] += 1
+            a.by_domain[p, d] += 1
+            if signed_step is None:
+                a.signed_this_year[p] += 1
         self._pair_in_force(ag, +1)
         self.count_live(ag, +1)
 
@@ -495,10 +515,11 @@ class DiplomacyModel(mesa.Model):
         if ag.kind != "office":  # an office leaves the pair free to sign an agreement in its domain
             (self.pair_domains.add if sign > 0 else self.pair_domains.discard)(key)
         if sign > 0:
-            self.pair_parties[ag.id] = ag.parties
+            self.pair_edges.add(ag.id, (i, j))
         else:
-            del self.pair_parties[ag.id]
+            self.pair_edges.remove(ag.id)
         for a, b in ((i, j), (j, i)):
+            self.actors.partnered[a] += sign
             self.partners[a][b] += sign
             if self.partners[a][b] <= 0:
                 del self.partners[a][b]
@@ -509,11 +530,12 @@ class DiplomacyModel(mesa.Model):
 
     def in_force_between(self, i: int | np.ndarray, js: np.ndarray) -> np.ndarray:
         """Pair agreements in force between i (one actor, or one per element of js) and each of js."""
-        if np.ndim(i) == 0:
-            mine = self.partners.get(int(i))
-            return np.array([mine.get(j, 0) for j in js.tolist()], dtype=float) if mine else np.zeros(len(js))
+        i = np.broadcast_to(i, js.shape)
+        look = np.flatnonzero((self.actors.partnered[i] > 0) & (self.actors.partnered[js] > 0))
+        out = np.zeros(len(js))
         get, nobody = self.partners.get, {}
-        return np.array([get(a, nobody).get(b, 0) for a, b in zip(i.tolist(), js.tolist())], dtype=float)
+        out[look] = [get(a, nobody).get(b, 0) for a, b in zip(i[look].tolist(), js[look].tolist())]
+        return out
 
     def has_in_force(self, i: int, j: int, domain: int) -> bool:
         """Whether i and j already have an agreement in force in ``domain``."""
@@ -523,15 +545,6 @@ class DiplomacyModel(mesa.Model):
         """Agreements in force between exactly two parties (bilateral, state relations): the graph's edges."""
         return [ag for ag in self.live.values() if len(ag.parties) == 2 and ag.kind != "declaration"]
 
-    def pair_edges(self) -> np.ndarray:
-        """(E, 2) the parties of each agreement in force between exactly two parties, built once until
-        agreements change (one row per agreement, as ``pair_agreements``)."""
-        if self._pair_edges is None:
-            parties = self.pair_parties.values()
-            self._pair_edges = np.fromiter(chain.from_iterable(parties), dtype=np.int64,
-                                           count=2 * len(parties)).reshape(-1, 2)
-        return self._pair_edges
-
     def city_ties(self) -> Ties:
         """The subnationals' ties (agreements, co-membership), built once until agreements or memberships change."""
         if self._city_ties is None:
@@ -540,7 +553,7 @@ class DiplomacyModel(mesa.Model):
 
     def count_live(self, ag: Agreement, sign: int) -> None:
         """Count an agreement entering (+1) or leaving (−1) force; call while its status is still live."""
-        self._city_ties = self._pair_edges = None
+        self._city_ties = None
         if sign > 0:
             self.live[ag.id] = ag
         else:
@@ -603,8 +616,9 @@ class DiplomacyModel(mesa.Model):
         """An agreement leaves force (``expired`` or ``withdrawn``); its parties' (actor, domain) counts moved."""
         parties = list(ag.parties)
         d = DOMAINS.index(ag.domain)
-        self.actors.degree[parties] -= 1
-        self.actors.by_domain[parties, d] -= 1
+        for p in parties:
+            self.actors.degree[p] -= 1
+            self.actors.by_domain[p, d] -= 1
         self._pair_in_force(ag, -1)
         self.count_live(ag, -1)
         ag.status = status

@@ -228,11 +228,11 @@ def _pair_or_stock_moved(proposer: int, candidates: list[int], domain: int, sign
 
 def _held(model: DiplomacyModel, i: np.ndarray, js: np.ndarray, domains: np.ndarray) -> np.ndarray:
     """Whether each pair (i, j) already has an agreement in force in its domain."""
-    held = model.pair_domains
-    if not held:
-        return np.zeros(len(js), dtype=bool)
-    return np.fromiter((((a, b, d) if a < b else (b, a, d)) in held
-                        for a, b, d in zip(i.tolist(), js.tolist(), domains.tolist())), dtype=bool, count=len(js))
+    held, out = model.pair_domains, np.zeros(len(js), dtype=bool)
+    look = np.flatnonzero((model.actors.partnered[i] > 0) & (model.actors.partnered[js] > 0))  # the others hold none
+    out[look] = [((a, b, d) if a < b else (b, a, d)) in held
+                 for a, b, d in zip(i[look].tolist(), js[look].tolist(), domains[look].tolist())]
+    return out
 
 
 def _chance_to_sign(model: DiplomacyModel, proposers: np.ndarray, candidates: np.ndarray,

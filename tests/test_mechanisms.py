@@ -53,6 +53,9 @@ def test_never_two_agreements_in_force_for_one_pair_and_domain_and_withdrawals_o
         assert set(keys) == model.pair_domains
         assert all(model.partners[i][j] == sum(1 for k in keys if k[:2] == (min(i, j), max(i, j)))
                    for i, js in model.partners.items() for j in js)
+        ends = model.pair_edges.array()  # the graph's edges and each actor's count are those agreements'
+        assert sorted(map(tuple, ends.tolist())) == sorted(k[:2] for k in keys)
+        assert model.actors.partnered.tolist() == np.bincount(ends.ravel(), minlength=len(model.actors.partnered)).tolist()
         crossing = np.zeros_like(model.cross_border)  # the relations rule's counts are those of the agreements
         for ag in model.pair_agreements():
             c, d = model.actors.country[list(ag.parties)]

@@ -285,9 +285,10 @@ class AgreementsAmong:
 
     def counts(self, model: DiplomacyModel) -> np.ndarray:
         """(n, n) symmetric counts of the agreements in force between members."""
+        position = self.position
         for ag in itertools.islice(model.agreements.values(), self._scanned, None):
-            if ag.kind != "declaration" and all(p in self.position for p in ag.parties):
-                self._among[ag.id] = ag
+            if ag.kind != "declaration" and ag.parties[0] in position and ag.parties[1] in position:
+                self._among[ag.id] = ag  # every agreement but a declaration has two parties
         self._scanned = len(model.agreements)
         counts = np.zeros((len(self.position),) * 2)
         for aid, ag in list(self._among.items()):

@@ -27,7 +27,7 @@ class Ties:
 
     def __init__(self, model: DiplomacyModel):
         self.n = len(model.pool)
-        edges = model.pair_edges()
+        edges = model.pair_edges.array()
         edges = edges[(edges < len(model.subnationals)).all(axis=1)]
         self._a, self._b = edges[:, 0], edges[:, 1]
         self._m = model.actors.membership[: self.n].astype(float)
