@@ -51,17 +51,16 @@ def clustering(model: DiplomacyModel) -> float:
     ends = model.pair_edges.array()
     if not len(ends):
         return 0.0
-    nodes, flat = np.unique(ends, return_inverse=True)
-    flat = flat.reshape(-1, 2)
-    n = len(nodes)
-    adjacency = sparse.coo_array((np.ones(2 * len(flat)), (np.r_[flat[:, 0], flat[:, 1]],
-                                                          np.r_[flat[:, 1], flat[:, 0]])), shape=(n, n)).tocsr()
+    n = len(model.actors.country)
+    adjacency = sparse.csr_array((np.ones(2 * len(ends)), (np.r_[ends[:, 0], ends[:, 1]], np.r_[ends[:, 1], ends[:, 0]])),
+                                 shape=(n, n))
+    adjacency.sum_duplicates()
     adjacency.data[:] = 1.0  # several agreements between the same pair are one tie
-    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    degree = np.diff(adjacency.indptr)
     triangles = np.asarray((adjacency @ adjacency).multiply(adjacency).sum(axis=1)).ravel() / 2
     possible = degree * (degree - 1) / 2
-    coefficient = np.divide(triangles, possible, out=np.zeros_like(triangles), where=possible > 0)
-    return float(coefficient.mean())
+    coefficient = np.divide(triangles, possible, out=np.zeros(n), where=possible > 0)
+    return float(coefficient[degree > 0].mean())
 
 
 def network_countries(model: DiplomacyModel, network) -> int:

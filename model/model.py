@@ -207,6 +207,21 @@ class DiplomacyModel(mesa.Model):
         self.nationals = [NationalGovernment(self, n, n_sub + k, government_oversight(n, self.rules.oversight))
                           for k, n in enumerate(nats)]
         self.governments = {cidx[g.country]: g for g in self.nationals}
+        self.reserved_domains = np.zeros((len(self.countries), len(DOMAINS)), dtype=bool)
+        """(countries, domains): the domains each government always vetoes."""
+        self.agenda_domains = np.zeros((len(self.countries), len(DOMAINS)), dtype=bool)
+        """(countries, domains): the domains on each government's own agenda."""
+        self.regimes: list = []
+        """The distinct oversight regimes of the governments (each government's ``oversight`` is one)."""
+        self.regime_of = np.full(len(self.countries), -1, dtype=np.int64)
+        """(countries,): each government's regime, as a position in ``regimes``."""
+        for c, government in self.governments.items():
+            self.reserved_domains[c, list(government.reserved)] = True
+            self.agenda_domains[c, list(government.agenda_domains)] = True
+            known = [k for k, regime in enumerate(self.regimes) if regime is government.oversight]
+            self.regime_of[c] = known[0] if known else len(self.regimes)
+            if not known:
+                self.regimes.append(government.oversight)
         self.pool = np.arange(n_sub, dtype=np.int64)
         self.nation_rows = np.arange(n_sub, n_sub + n_nat, dtype=np.int64)
         self.relations = np.full((len(self.countries),) * 2, s.default_relation)
@@ -530,6 +545,9 @@ class DiplomacyModel(mesa.Model):
 
     def in_force_between(self, i: int | np.ndarray, js: np.ndarray) -> np.ndarray:
         """Pair agreements in force between i (one actor, or one per element of js) and each of js."""
+        if np.ndim(i) == 0:
+            mine = self.partners.get(int(i))
+            return np.array([mine.get(j, 0) for j in js.tolist()], dtype=float) if mine else np.zeros(len(js))
         i = np.broadcast_to(i, js.shape)
         look = np.flatnonzero((self.actors.partnered[i] > 0) & (self.actors.partnered[js] > 0))
         out = np.zeros(len(js))

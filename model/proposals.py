@@ -89,8 +89,9 @@ class Offers:
         js = np.where(self.reachable[r], self.candidates[r], i)
         v_i, v_j = utility.combine(tuple(part[r] for part in self.gross), utility.discount(model, i, js, d))
         u_i = v_i + self.eta[r, :, 0]
-        threshold = utility.proposal_cost + float(utility.scarcity(model, i))
-        within = self.reachable[r] & ~_held(model, np.full(len(js), i), js, np.full(len(js), d)) & (u_i > threshold)
+        threshold = utility.proposal_cost + utility.scarcity(model, int(i))
+        held = np.array([model.has_in_force(int(i), j, int(d)) for j in js.tolist()], dtype=bool)
+        within = self.reachable[r] & ~held & (u_i > threshold)
         if within.any() and np.isnan(self.chance[r, 0]):
             self.chance[r] = _chance_to_sign(model, self.proposers[r:r + 1], js[None, :], self.domains[r:r + 1])[0]
         self.score[r] = np.where(within, u_i * self.chance[r], -np.inf)
@@ -250,12 +251,11 @@ def _chance_to_sign(model: DiplomacyModel, proposers: np.ndarray, candidates: np
     local = np.flatnonzero(proposers < len(model.subnationals))
     if not len(local):
         return chance
-    regimes = [model.government_of(p).oversight for p in proposers[local].tolist()]
-    keys = np.array([id(regime) for regime in regimes])
-    for key, first in zip(*np.unique(keys, return_index=True)):
-        regime, rows = regimes[first], local[keys == key]
+    regime_of = model.regime_of[a.country[proposers[local]]]
+    for regime in np.unique(regime_of).tolist():
+        rows = local[regime_of == regime]
         actors = proposers[rows]
-        approve = regime.probabilities(model, actors, candidates[rows], domains[rows])
+        approve = model.regimes[regime].probabilities(model, actors, candidates[rows], domains[rows])
         assertive = a.assertiveness[actors][:, None]
         chance[rows] = approve + (1.0 - approve) * assertive
     return chance

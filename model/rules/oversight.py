@@ -59,12 +59,10 @@ class _Oversight:
                       domains: np.ndarray) -> np.ndarray:
         """``probability`` for many rows at once: subnational ``actors[r]`` (its own government, under this
         regime) with each partner of row r of ``partners``, in ``domains[r]``."""
-        countries, which = np.unique(model.actors.country[actors], return_inverse=True)
-        governments = [model.governments[c] for c in countries.tolist()]
-        stance = np.array([g.stance for g in governments])[which]
-        reserved, on_agenda = (np.array([d in getattr(governments[w], domain_set) for w, d in
-                                         zip(which.tolist(), domains.tolist())], dtype=bool)
-                               for domain_set in ("reserved", "agenda_domains"))
+        country = model.actors.country[actors]
+        countries, which = np.unique(country, return_inverse=True)
+        stance = np.array([model.governments[c].stance for c in countries.tolist()])[which]
+        reserved, on_agenda = model.reserved_domains[country, domains], model.agenda_domains[country, domains]
         chance = self.chance(model, stance[:, None], on_agenda[:, None], actors[:, None], partners)
         return np.where(reserved[:, None], 0.0, np.broadcast_to(chance, np.shape(partners)))
 

@@ -145,7 +145,7 @@ class MutualConsentUtility:
         benefit_i, benefit_j, loss = gross
         return benefit_i / discount[0] - loss, benefit_j / discount[1] - loss
 
-    def scarcity(self, model: DiplomacyModel, rows: int | np.ndarray) -> np.ndarray:
+    def scarcity(self, model: DiplomacyModel, rows: int | np.ndarray) -> float | np.ndarray:
         """Reservation utility of actor(s) ``rows`` from the capacity already used this year.
 
         capacity_price·s/(1 − s) with s = signed this year / capacity: 0 for
@@ -154,6 +154,10 @@ class MutualConsentUtility:
         the best offers (the shadow price of a capacity constraint), so the
         ceiling rations rather than sets what is signed.
         """
+        if isinstance(rows, int):  # one actor: the same, in floats
+            capacity, signed = float(model.actors.capacity[rows]), float(model.actors.signed_this_year[rows])
+            used = signed / capacity if capacity > 0 else 1.0
+            return self.capacity_price * used / (1.0 - used) if used < 1.0 else np.inf
         capacity = model.actors.capacity[rows]
         used = np.divide(model.actors.signed_this_year[rows], capacity, out=np.ones(np.shape(capacity)),
                          where=capacity > 0)
