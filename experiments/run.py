@@ -13,6 +13,7 @@ and plots/*.png.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -56,9 +57,30 @@ def versions() -> dict[str, str]:
             "numpy": numpy.__version__, "pandas": pandas.__version__}
 
 
+def freeze_process_heap() -> None:
+    """Once per process, before its first simulation: what is alive then (the imported libraries, a
+    Dask worker's own state) moves to the garbage collector's permanent generation (``gc.freeze``).
+
+    The cyclic collector then scans only the simulations' objects: in a Dask
+    worker, whose heap holds the cluster machinery as well as the libraries,
+    runs took 15–25 % longer than in a plain process without this, and
+    about 10 % with it (runs of the throughput experiment).  What is frozen
+    is never collected, so it is done only once.
+    """
+    global _HEAP_FROZEN
+    if not _HEAP_FROZEN:
+        gc.collect()
+        gc.freeze()
+        _HEAP_FROZEN = True
+
+
+_HEAP_FROZEN = False
+
+
 def simulate(setup: RunSetup, progress: bool = False) -> DiplomacyModel:
     """Build the model and step it ``steps`` months."""
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra
+    freeze_process_heap()
     model = DiplomacyModel(setup.scenario, setup.rules, rng=setup.settings.seed)
     for _ in tqdm(range(setup.settings.steps), desc=setup.scenario.name, unit="month",
                   disable=not progress, leave=False):
