@@ -51,8 +51,10 @@ def clustering(model: DiplomacyModel) -> float:
     ends = model.pair_edges.array()
     if not len(ends):
         return 0.0
-    n = len(model.actors.country)
-    adjacency = sparse.csr_array((np.ones(2 * len(ends)), (np.r_[ends[:, 0], ends[:, 1]], np.r_[ends[:, 1], ends[:, 0]])),
+    nodes, flat = np.unique(ends, return_inverse=True)  # the actors with a tie, numbered 0..n-1
+    flat = flat.reshape(-1, 2)
+    n = len(nodes)
+    adjacency = sparse.csr_array((np.ones(2 * len(flat)), (np.r_[flat[:, 0], flat[:, 1]], np.r_[flat[:, 1], flat[:, 0]])),
                                  shape=(n, n))
     adjacency.sum_duplicates()
     adjacency.data[:] = 1.0  # several agreements between the same pair are one tie
@@ -60,14 +62,13 @@ def clustering(model: DiplomacyModel) -> float:
     triangles = np.asarray((adjacency @ adjacency).multiply(adjacency).sum(axis=1)).ravel() / 2
     possible = degree * (degree - 1) / 2
     coefficient = np.divide(triangles, possible, out=np.zeros(n), where=possible > 0)
-    return float(coefficient[degree > 0].mean())
+    return float(coefficient.mean())
 
 
 def network_countries(model: DiplomacyModel, network) -> int:
     """Countries with at least one member of ``network`` (ICLEI: "1,200 cities in 84 countries")."""
-    if not network.members:
-        return 0
-    return len(np.unique(model.actors.country[np.fromiter(network.members, dtype=np.int64)]))
+    members = model.actors.membership[:, network.column]
+    return int(np.count_nonzero(np.bincount(model.actors.country[members], minlength=1)))
 
 
 def model_reporters(model: DiplomacyModel) -> dict[str, Callable]:
@@ -106,9 +107,10 @@ PANEL_COLUMNS: tuple[str, ...] = ("degree", "memberships", *(f"agreements_{d}" f
 """Per-actor values recorded each step (for subnational governments)."""
 
 
-def actor_state(model: DiplomacyModel) -> np.ndarray:
-    """The PANEL_COLUMNS of every subnational, as an (N, columns) integer array."""
-    a, rows = model.actors, model.pool
+def actor_state(model: DiplomacyModel, rows: np.ndarray | None = None) -> np.ndarray:
+    """The PANEL_COLUMNS of every subnational (or of subnationals ``rows``), as an (N, columns) integer array."""
+    a = model.actors
+    rows = model.pool if rows is None else rows
     return np.column_stack([a.degree[rows], a.membership[rows].sum(axis=1), a.by_domain[rows]]).astype(np.int32)
 
 
@@ -118,7 +120,9 @@ class DiplomacyCollector(mesa.DataCollector):
     Model-level metrics go through Mesa's model reporters.  Per-actor values
     (PANEL_COLUMNS) are recorded vectorised, without a Python pass over the
     agents: every actor at the first collection, then only the actors whose
-    values changed since the previous step, so the record stays small at world
+    values changed since the previous step (of those the model marks as
+    touched: a party to an agreement that entered or left force, a network's
+    new or leaving member), so the record and its cost stay small at world
     scale.  Forward-filling per actor gives the full panel.
     """
 
@@ -129,13 +133,18 @@ class DiplomacyCollector(mesa.DataCollector):
 
     def collect(self, model) -> None:
         super().collect(model)
-        state = actor_state(model)
         if self._previous is None:
-            changed = np.arange(len(state))
+            self._previous = actor_state(model)
+            changed, state = np.arange(len(self._previous)), self._previous.copy()
         else:
-            changed = np.flatnonzero((state != self._previous).any(axis=1))
-        self._panel.append((model.steps, changed, state[changed]))
-        self._previous = state
+            touched = np.fromiter(model.touched, dtype=np.int64, count=len(model.touched))
+            touched = np.sort(touched[touched < len(model.pool)])
+            state = actor_state(model, touched)
+            moved = (state != self._previous[touched]).any(axis=1)
+            changed, state = touched[moved], state[moved]
+            self._previous[changed] = state
+        model.touched.clear()
+        self._panel.append((model.steps, changed, state))
 
     def actor_panel(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(steps, subnational positions, values) of every recorded change, in step order."""

@@ -118,11 +118,12 @@ class DiplomacyModel(mesa.Model):
         """Pair agreements in force: actor → Counter(partner → agreements in force between the two)."""
         self.pair_domains: set[tuple[int, int, int]] = set()
         """(i, j, domain) with i < j for every pair agreement in force: at most one per pair and domain."""
+        self.touched: set[int] = set()
+        """Actors whose agreements in force or memberships changed since the last collection (metrics)."""
         self.pair_edges = EdgeList()
         """The parties of every pair agreement in force (the agreement graph's edges, for ties and clustering)."""
         self.partner_table = None
         """The partner rule's sampling table for the current step (``rules.partner.prepare``)."""
-        self._domain_cdf: np.ndarray | None = None
         self._city_ties: Ties | None = None
         self.cofunding: np.ndarray | None = None
         """(actors, domains): utility private co-funders add to agreements of each home and domain (rules/cofunding)."""
@@ -401,9 +402,7 @@ class DiplomacyModel(mesa.Model):
 
     def draw_domains(self, rows: np.ndarray) -> np.ndarray:
         """One domain for each of actors ``rows`` (repeats allowed), each drawn as ``draw_domain`` draws it."""
-        if self._domain_cdf is None:  # once a month: interests × salience, cumulated per actor
-            self._domain_cdf = np.cumsum(self.actors.interests * self.salience, axis=1)
-        cdf = self._domain_cdf[rows]
+        cdf = np.cumsum(self.actors.interests[rows] * self.salience, axis=1)  # interests × salience, cumulated
         rng = self.stream("domain")
         total = cdf[:, -1]
         drawn = np.minimum((cdf <= (rng.random(len(rows)) * total)[:, None]).sum(axis=1), len(DOMAINS) - 1)
@@ -472,6 +471,7 @@ class DiplomacyModel(mesa.Model):
              detail: str = "") -> None:
         """Actor i becomes a member of ``network`` (ledger event ``joined`` in ``month``, default this one)."""
         network.members.add(i)
+        self.touched.add(i)
         self._city_ties = None
         self.network_members[network.column].append(i)
         self.actors.membership[i, network.column] = True
@@ -483,6 +483,7 @@ class DiplomacyModel(mesa.Model):
     def leave(self, i: int, network: CityNetwork, month: int, detail: str = "") -> None:
         """Actor i stops being a member of ``network`` (ledger event ``left``)."""
         network.members.discard(i)
+        self.touched.add(i)
         self._city_ties = None
         self.network_members[network.column].remove(i)
         self.actors.membership[i, network.column] = False
@@ -513,6 +514,7 @@ class DiplomacyModel(mesa.Model):
         self._expiring[ag.expires_step].append(ag.id)
         self._schedule_review(ag)
         d = DOMAINS.index(ag.domain)
+        self.touched.update(ag.parties)
         for p in ag.parties:  # element by element: a pair is cheaper so than as an index array
             a.degree[p] += 1
             a.by_domain[p, d] += 1
@@ -634,6 +636,7 @@ class DiplomacyModel(mesa.Model):
         """An agreement leaves force (``expired`` or ``withdrawn``); its parties' (actor, domain) counts moved."""
         parties = list(ag.parties)
         d = DOMAINS.index(ag.domain)
+        self.touched.update(parties)
         for p in parties:
             self.actors.degree[p] -= 1
             self.actors.by_domain[p, d] -= 1
@@ -650,7 +653,6 @@ class DiplomacyModel(mesa.Model):
         self.ledger.start_step()
         if self.month % 12 == 1:  # a new calendar year of capacity starts with months 1, 13, ...
             self.actors.signed_this_year[:] = 0
-        self._domain_cdf = None  # salience may have changed (a crisis)
         self._settle_terms()
         self._review()
         self.partner_table = self.rules.partner.prepare(self)
@@ -674,7 +676,7 @@ class DiplomacyModel(mesa.Model):
         once) when the partner rule can draw them at once; otherwise one by
         one (``propose``).
         """
-        rows = np.fromiter((ag.index for ag in agents), dtype=np.int64, count=len(agents))
+        rows = self.pool if agents is self.subnationals else self.nation_rows
         rng = self.stream("proposals")
         counts = rng.poisson(self.actors.capacity[rows] / 12.0)
         order = rng.permutation(np.flatnonzero(counts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,3 +104,21 @@ def test_capacity_caps_yearly_signatures(classroom):
                      for p in ag.parties)
     for i, n in signed.items():
         assert n <= model.actors.capacity[i]
+
+
+def test_the_actor_panel_forward_filled_is_every_months_state(article):
+    """The panel records only the touched actors whose values changed: filled forward, it is the state."""
+    from model.metrics import actor_state
+
+    model = DiplomacyModel(article, rng=3)
+    states = [actor_state(model)]
+    for _ in range(14):
+        model.step()
+        states.append(actor_state(model))
+    steps, rows, values = model.datacollector.actor_panel()
+    panel = np.zeros_like(states[0])
+    for step, state in enumerate(states):
+        at = steps == step
+        panel[rows[at]] = values[at]
+        assert np.array_equal(panel, state), step
+    assert (steps == 0).sum() == len(model.subnationals) and len(steps) < 3 * len(model.subnationals)

@@ -359,8 +359,9 @@ class GravityTable:
     @cached_property
     def member_key(self) -> np.ndarray:
         """Row r's cumulated member shares plus r, flattened: one increasing table for every cell at once."""
-        shares = np.nan_to_num(self.cell_cum, nan=1.0)  # a cell of mass 0 (never drawn)
-        return (np.arange(len(shares))[:, None] + shares).ravel()
+        shares = np.where(np.isnan(self.cell_cum), 1.0, self.cell_cum)  # a cell of mass 0 (never drawn)
+        shares += np.arange(len(shares))[:, None]
+        return shares.ravel()
 
     def joined(self, model: DiplomacyModel, proposers: np.ndarray) -> _Joined:
         """The envelopes of ``proposers``' cells laid end to end, so that one search serves every proposer.

@@ -66,6 +66,10 @@ class Voice:
     def __init__(self, rule: CollectiveVoice, model: DiplomacyModel):
         self.rule, self.model = rule, model
         self.pressure = np.zeros(len(model.countries))
+        self._country = model.actors.country[model.pool]
+        self._population = model.actors.population[model.pool].astype(float)
+        self._total = np.bincount(self._country, self._population, len(model.countries))
+        """Each country's subnational population (populations do not change in a run)."""
 
     def speaking(self) -> np.ndarray:
         """Weight in [0, 1] of each subnational's voice: network membership and declarations signed."""
@@ -80,9 +84,8 @@ class Voice:
         r, m = self.rule, self.model
         if r.rate == 0:
             return
-        country, population = m.actors.country[m.pool], m.actors.population[m.pool].astype(float)
-        total = np.bincount(country, population, len(m.countries))
-        voiced = np.bincount(country, population * self.speaking(), len(m.countries))
+        total = self._total
+        voiced = np.bincount(self._country, self._population * self.speaking(), len(m.countries))
         self.pressure = np.divide(voiced, total, out=np.zeros_like(total), where=total > 0)
         for government in m.nationals:
             c = m.country_index(government.country)
