@@ -1,8 +1,8 @@
 """Benchmark: cost per actor-step of the world and article scenarios against Mesa's Boltzmann model,
-and the sweep's parallel throughput.
+and the sweep's and the calibration's parallel throughput.
 
     python -m experiments.bench                  # sizes 3,400 and 34,000 cities, 24 steps, median of 3
-    python -m experiments.bench repeats=1 steps=12 sweep_runs=4
+    python -m experiments.bench repeats=1 steps=12 sweep_runs=4 calibration_population=4
 
 Models are timed in the same process and the same run (the machine is
 noisy; only ratios measured together mean anything): µs per actor-step of
@@ -13,7 +13,10 @@ resident memory of the process; the ``article`` scenario's stepping (as
 (``article_ratio_to_boltzmann``); and the same ``sweep_runs`` runs of the
 ``throughput`` experiment done by two plain processes at once and by the
 sweep on 2 Dask workers (``sweep_parallel_efficiency``: the first time over
-the second; both include starting their processes).  Prints a table and
+the second; both include starting their processes); and one generation of
+the ``network_growth`` calibration (pyabc on 2 Dask workers) against as many
+of its simulations done by two plain processes
+(``calibration_parallel_efficiency``, per simulation).  Prints a table and
 writes ``bench.json`` into the Hydra output folder.
 """
 
@@ -54,6 +57,8 @@ class BenchSettings:
     article_steps: int = field(default=120, metadata=bounds(1))
     sweep_runs: int = field(default=8, metadata=bounds(2))
     sweep_steps: int = field(default=24, metadata=bounds(1))
+    calibration: str = "network_growth"
+    calibration_population: int = field(default=12, metadata=bounds(2))
 
 
 def threshold_for(n_cities: int) -> int:
@@ -128,6 +133,41 @@ def sweep_throughput(runs: int, steps: int, folder: Path) -> dict:
             "sweep_parallel_efficiency": plain / dask}
 
 
+_SIMULATIONS = ("import pickle, sys\nsimulator, draws = pickle.load(open(sys.argv[1], 'rb'))\n"
+                "for values, seed in draws:\n    simulator.run(values, seed)\n")
+
+
+def calibration_throughput(name: str, population: int, folder: Path) -> dict:
+    """Seconds per simulation of calibration ``name`` (pyabc on 2 Dask workers, one
+    generation of ``population`` particles after its prior sample), and of as many simulations of
+    its prior's draws done by two plain processes at once (``calibration_parallel_efficiency``: the
+    plain processes' time per simulation over pyabc's; both include starting their processes)."""
+    from experiments import calibrate
+    from experiments.config import hydra_configs
+
+    overrides = [f"calibration={name}", f"calibration.population_size={population}",
+                 "calibration.generations=1", "calibration.workers=2", "calibration.progress=false"]
+    with hydra_configs():
+        plan = calibrate.plan_calibration(compose_checked(overrides, config_name="calibrate"), overrides)
+    outcome = calibrate.run_abc(plan, folder / "abc")
+    rng = np.random.default_rng(0)
+    prior = calibrate.prior_distribution(plan.calibration)
+    draws = [(dict(prior.rvs()), int(rng.integers(2**31 - 1))) for _ in range(outcome.simulations)]
+    single = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
+    lanes = []
+    for k in range(2):
+        (folder / f"simulations{k}.pkl").write_bytes(pickle.dumps((plan.simulator, draws[k::2])))
+        lanes.append([sys.executable, "-c", _SIMULATIONS, str(folder / f"simulations{k}.pkl")])
+    started = time.perf_counter()
+    for process in [subprocess.Popen(lane, cwd=PROJECT_ROOT, env=single) for lane in lanes]:
+        if process.wait():
+            raise RuntimeError(f"a plain process of the calibration benchmark failed (exit {process.returncode})")
+    plain = time.perf_counter() - started
+    per_abc, per_plain = outcome.wall_time_s / outcome.simulations, plain / outcome.simulations
+    return {"calibration": name, "calibration_simulations": outcome.simulations, "calibration_abc_s": outcome.wall_time_s,
+            "calibration_two_plain_processes_s": plain, "calibration_parallel_efficiency": per_plain / per_abc}
+
+
 def landscape_minimum_seconds(n: int = 20, k: int = 2, seed: int = 0) -> float:
     """Time of the exhaustive landscape minimum (Axelrod & Bennett 1993) for n actors and k coalitions."""
     from model.rules import landscape_minimum
@@ -170,11 +210,13 @@ def measure(settings: BenchSettings, folder: Path) -> dict:
     per_boltzmann = statistics.median(boltzmann) / (n * settings.article_steps) * 1e6
     memory = peak_memory_mb()  # before the sweep, whose runs live in other processes
     sweep = sweep_throughput(settings.sweep_runs, settings.sweep_steps, Path(folder) / "sweep")
+    calibration = calibration_throughput(settings.calibration, settings.calibration_population,
+                                         Path(folder) / "calibration")
     return {"sizes": rows, "ratio_to_boltzmann": large["ratio"], "scaling_exponent": exponent,
             "article": {"actors": n, "steps": settings.article_steps, "article_us_per_actor_step": per_article,
                         "boltzmann_us_per_actor_step": per_boltzmann},
             "article_ratio_to_boltzmann": per_article / per_boltzmann,
-            **sweep,
+            **sweep, **calibration,
             "landscape_minimum_20x2_s": landscape_minimum_seconds(),
             "peak_memory_mb": memory, "steps": settings.steps, "repeats": settings.repeats,
             "cores": os.cpu_count(), "python": platform.python_version()}
@@ -194,6 +236,10 @@ def report(result: dict) -> str:
     lines.append(f"sweep, {result['sweep_runs']} runs of {result['sweep_steps']} months: two plain processes "
                  f"{result['two_plain_processes_s']:.1f} s, 2 Dask workers {result['sweep_2_workers_s']:.1f} s: "
                  f"parallel efficiency {result['sweep_parallel_efficiency']:.2f} (target ≥ 0.9)")
+    lines.append(f"calibration {result['calibration']}, {result['calibration_simulations']} simulations: pyabc on 2 Dask "
+                 f"workers {result['calibration_abc_s']:.1f} s, two plain processes "
+                 f"{result['calibration_two_plain_processes_s']:.1f} s: parallel efficiency "
+                 f"{result['calibration_parallel_efficiency']:.2f} (target ≥ 0.9)")
     lines.append(f"exhaustive landscape minimum, 20 actors, 2 coalitions: {result['landscape_minimum_20x2_s']:.2f} s")
     lines.append(f"peak memory: {result['peak_memory_mb']:.0f} MB; {result['cores']} cores; "
                  f"{result['steps']} steps, median of {result['repeats']}")

@@ -80,10 +80,11 @@ def test_bench_reports_its_keys(tmp_path):
 
     with hydra_configs():
         result = measure(BenchSettings(sizes=[60, 120], steps=2, repeats=1, article_steps=2, sweep_runs=2,
-                                       sweep_steps=1), tmp_path)
+                                       sweep_steps=1, calibration="smoke", calibration_population=2), tmp_path)
     assert {"ratio_to_boltzmann", "scaling_exponent", "peak_memory_mb", "article_ratio_to_boltzmann",
-            "sweep_parallel_efficiency"} <= set(result)
+            "sweep_parallel_efficiency", "calibration_parallel_efficiency"} <= set(result)
     assert result["article"]["actors"] > 1000 and result["sweep_parallel_efficiency"] > 0
     assert len(list((tmp_path / "sweep" / "sweep").glob("*/manifest.json"))) == 2  # the sweep did its runs
     assert result["sizes"][0]["cities"] < result["sizes"][1]["cities"]
     assert result["peak_memory_mb"] > 0
+    assert result["calibration_simulations"] >= 2 and result["calibration_parallel_efficiency"] > 0
