@@ -51,7 +51,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -126,8 +125,9 @@ class Calibration:
     """Stop once the distance threshold is at or below this."""
     max_simulations: int | None = field(default=None, metadata=bounds(1))
     max_minutes: float | None = field(default=None, metadata=bounds(0))
-    """Wall-time budget of one command (pyabc's max_walltime): then the calibration ends with the
-    generations it has."""
+    """Wall-time budget of one command: a generation is started only when it is expected to end within
+    it (the last generation's time, times the growth of its simulations over the one before), so the
+    calibration ends with the generations it has, within the budget."""
     batch_size: int = field(default=10, metadata=bounds(1))
     """Simulations per Dask task."""
     replicates: int = field(default=20, metadata=bounds(1))
@@ -564,15 +564,22 @@ def run_abc(plan: Plan, out_dir: Path) -> Outcome:
             else:
                 (out_dir / DATABASE).unlink(missing_ok=True)
                 abc.new(url, plan.observed)
-            remaining = calibration.generations - (abc.history.max_t + 1)
-            if remaining > 0:
-                abc.run(minimum_epsilon=calibration.min_epsilon, max_nr_populations=remaining,
-                        max_total_nr_simulations=calibration.max_simulations or np.inf,
-                        max_walltime=(timedelta(minutes=calibration.max_minutes)
-                                      if calibration.max_minutes is not None else None))
+            deadline = None if calibration.max_minutes is None else started + 60.0 * calibration.max_minutes
+            overrun = None
+            while abc.history.max_t + 1 < calibration.generations and not _converged(calibration, abc.history):
+                if deadline is not None:
+                    overrun = _next_generation_seconds(abc.history)
+                    if time.perf_counter() + overrun > deadline:
+                        break  # the next generation would not end within the budget
+                    overrun = None
+                abc.run(minimum_epsilon=calibration.min_epsilon, max_nr_populations=1,
+                        max_total_nr_simulations=calibration.max_simulations or np.inf)
         history = pyabc.History(url)
         populations = history.get_all_populations()
-        write_json({"status": "complete", "stopped": _stopping_reason(calibration, history),
+        stopped = (_stopping_reason(calibration, history) if overrun is None else
+                   f"the wall-time budget ({calibration.max_minutes} minutes): the next generation would "
+                   f"have taken about {overrun / 60:.0f} more")
+        write_json({"status": "complete", "stopped": stopped,
                     "generations": int(history.max_t + 1), "simulations": int(history.total_nr_simulations),
                     "epsilon": float(populations["epsilon"].iloc[-1])}, record)
     return _outcome(pyabc.History(url), before, started)
@@ -593,6 +600,26 @@ def _generations_in(out_dir: Path) -> int:
     if not (out_dir / DATABASE).exists() or not _has_run(database_url(out_dir)):
         return 0
     return int(pyabc.History(database_url(out_dir)).max_t + 1)
+
+
+def _converged(calibration: Calibration, history) -> bool:
+    """Whether the run has reached its epsilon or its simulations (pyabc's own stopping criteria)."""
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0]
+    if len(populations) and populations["epsilon"].iloc[-1] <= calibration.min_epsilon:
+        return True
+    return calibration.max_simulations is not None and history.total_nr_simulations >= calibration.max_simulations
+
+
+def _next_generation_seconds(history) -> float:
+    """The expected wall time of the next generation: the last one's, times the growth of its simulations
+    over the one before (the acceptance rate falls as ε does); 0 before any generation has run."""
+    populations = history.get_all_populations()
+    if len(populations) < 1 or history.max_t < 0:
+        return 0.0
+    last = populations.iloc[-1]
+    growth = last["samples"] / populations.iloc[-2]["samples"] if len(populations) > 1 else 1.0
+    return float(last["wall_time"] * max(growth, 1.0))
 
 
 def _stopping_reason(calibration: Calibration, history) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -160,3 +161,31 @@ def test_network_growth_is_a_valid_calibration_file():
     calibration = calibrate.load(calibrate.Calibration, data, "network_growth")
     assert {t.role for t in calibration.targets} == {"fit", "hold_out"}
     assert [t.series for t in calibration.targets if t.role == "fit"] == ["iclei_members", "c40_members"]
+
+
+def test_the_next_generations_time_is_the_last_ones_times_the_growth_of_its_simulations():
+    class History:
+        def __init__(self, rows):
+            self.rows, self.max_t = rows, int(rows["t"].max()) if len(rows) else -1
+
+        def get_all_populations(self):
+            return self.rows
+
+    rows = pd.DataFrame({"t": [-1, 0, 1], "samples": [20, 40, 100], "wall_time": [10.0, 20.0, 50.0],
+                         "epsilon": [float("inf"), 1.0, 0.5]})
+    assert calibrate._next_generation_seconds(History(rows)) == pytest.approx(125.0)
+    assert calibrate._next_generation_seconds(History(rows.iloc[:1])) == 0.0  # the first call runs generation 0
+    fewer = rows.assign(samples=[20, 40, 30])
+    assert calibrate._next_generation_seconds(History(fewer)) == pytest.approx(50.0)  # never less than the last
+
+
+def test_a_generation_that_would_overrun_the_budget_is_not_started(tmp_path, threads_cluster, monkeypatch):
+    """After generation 0 the next one is expected to take 1,000 minutes: it is not started."""
+    monkeypatch.setattr(calibrate, "_next_generation_seconds", lambda history: 0.0 if history.max_t < 0 else 6e4)
+    plan = plan_of(f"calibration.scheduler={threads_cluster}", "calibration.progress=false",
+                   "calibration.population_size=6", "calibration.generations=3", "+calibration.max_minutes=10")
+    outcome = calibrate.run_abc(plan, tmp_path / "budget")
+    record = json.loads((tmp_path / "budget" / calibrate.RECORD).read_text())
+    assert outcome.generations == 1 and record["generations"] == 1
+    assert record["stopped"] == ("the wall-time budget (10.0 minutes): the next generation would have taken "
+                                 "about 1000 more")
