@@ -267,6 +267,14 @@ def test_friends_of_friends_without_partners_uses_the_base_rule():
         assert len(set(picks.tolist())) == 8 and (model.actors.country[picks] != model.actors.country[200]).all()
 
 
+def test_friends_of_friends_proposals_are_made_one_by_one_as_bilaterals():
+    """No batch (``choose_many`` is None): each subnational proposes itself, a bilateral agreement."""
+    model = make_model(ring_world(), rules={"partner": {"name": "friends_of_friends"}}, steps=3)
+    proposed = list(model.agreements.values())
+    assert len(proposed) > 20 and any(ag.live for ag in proposed)
+    assert {ag.kind for ag in proposed} == {"bilateral"}
+
+
 def test_friends_of_friends_base_must_be_another_rule():
     rules = build_rules({"partner": {"name": "friends_of_friends", "base": "random", "share": 0.2}}, "t")
     assert isinstance(rules.partner.base_rule, RandomPartner) and rules.partner.base_rule.candidates == 8
