@@ -286,7 +286,7 @@ class AgreementsAmong:
     def counts(self, model: DiplomacyModel) -> np.ndarray:
         """(n, n) symmetric counts of the agreements in force between members."""
         for ag in itertools.islice(model.agreements.values(), self._scanned, None):
-            if ag.kind != "declaration" and all(p in self.position for p in ag.parties):
+            if len(ag.parties) == 2 and ag.kind != "declaration" and all(p in self.position for p in ag.parties):
                 self._among[ag.id] = ag
         self._scanned = len(model.agreements)
         counts = np.zeros((len(self.position),) * 2)
