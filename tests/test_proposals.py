@@ -7,7 +7,7 @@ import pytest
 
 import model.model as model_module
 import model.rules.renewal as renewal_module
-from conftest import make_model
+from conftest import city, make_model
 from model import DiplomacyModel, build_rules
 from model.rules.renewal import side_utilities
 from model.rules.partner import GravityPartner, RandomPartner, _first_distinct, _foreign_unique
@@ -185,3 +185,16 @@ def test_chance_to_sign_asked_per_regime_equals_asking_each_government(article):
     assert len({type(g.oversight) for g in model.nationals}) == 3
     assert len(np.unique(expected)) > 20
     assert np.array_equal(_chance_to_sign(model, proposers, candidates, domains), expected)
+def test_a_foreign_city_at_the_proposers_own_coordinates_is_drawn_at_the_minimum_distance():
+    """Distance 0 (the cosine may round above 1): weighted at ``min_distance_km``, like any near city."""
+    data = ring_world(12)
+    data["subnationals"][0].update(lat=45.2, lon=-150.1)
+    data["subnationals"].append(city("twin", "ZW", 45.2, -150.1, population=data["subnationals"][0]["population"]))
+    model = make_model(data)
+    rule = GravityPartner(candidates=1, alpha=1.0, gamma=1.5)
+    model.partner_table = rule.prepare(model)
+    twin = model.by_id["twin"].index
+    exact = exact_gravity(model, rule, 0)
+    first = rule.choose_many(model, np.zeros(4000, dtype=np.int64))[:, 0]
+    assert exact[twin] > 0.5
+    assert np.mean(first == twin) == pytest.approx(exact[twin], abs=4 * np.sqrt(exact[twin] / 4000))
