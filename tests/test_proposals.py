@@ -198,3 +198,18 @@ def test_a_foreign_city_at_the_proposers_own_coordinates_is_drawn_at_the_minimum
     first = rule.choose_many(model, np.zeros(4000, dtype=np.int64))[:, 0]
     assert exact[twin] > 0.5
     assert np.mean(first == twin) == pytest.approx(exact[twin], abs=4 * np.sqrt(exact[twin] / 4000))
+
+
+def test_at_term_only_an_agreement_whose_pair_was_decided_before_it_is_valued_again(tiny_data, monkeypatch):
+    """Two agreements of one pair and one of another pair at term in one month: the batch values serve
+    the first of each pair; the pair's second is valued again after the first's decision."""
+    tiny_data["agreements"] = [{"id": f"{a}_{b}_{d}", "parties": [a, b], "domain": d, "duration": 3}
+                               for a, b, d in (("madrid", "lisbon", "economy"), ("madrid", "lisbon", "culture"),
+                                               ("paris", "tokyo", "economy"))]
+    model = make_model(tiny_data, rules={"expiry": {"name": "fixed", "months": 48}}, steps=2)
+    revalued = []
+    monkeypatch.setattr(renewal_module, "side_utilities",
+                        lambda *args: revalued.append(args[1]) or side_utilities(*args))
+    model.step()
+    assert [(ag.parties, ag.domain) for ag in revalued] == [((0, 1), "culture")]
+    assert all(ag.status == "expired" or ag.expires_step > 3 for ag in list(model.agreements.values())[:3])
