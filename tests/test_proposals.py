@@ -213,3 +213,12 @@ def test_at_term_only_an_agreement_whose_pair_was_decided_before_it_is_valued_ag
     model.step()
     assert [(ag.parties, ag.domain) for ag in revalued] == [((0, 1), "culture")]
     assert all(ag.status == "expired" or ag.expires_step > 3 for ag in list(model.agreements.values())[:3])
+
+
+def test_a_nations_offer_is_a_bilateral_treaty_to_a_nation_and_a_state_relation_to_a_subnational(tiny_data):
+    tiny_data["nationals"] = [{"id": c, "name": c, "country": c.upper(), "stance": 0.8, "treaties_per_year": 24}
+                              for c in ("es", "pt", "fr", "jp", "pe", "eg")]
+    model = make_model(tiny_data, steps=24)
+    nations = {n.index for n in model.nationals}
+    kinds = {(ag.kind, sum(p in nations for p in ag.parties)) for ag in model.agreements.values()}
+    assert kinds == {("bilateral", 0), ("state_relation", 1), ("bilateral", 2)}
