@@ -108,6 +108,19 @@ def total_variation(p, q):
 DRAWS = 20_000
 
 
+def test_batched_gravity_ignores_a_table_prepared_for_another_alpha(clustered):
+    """The model's table was built by a rule of another α: ``choose_many`` builds its own, exact for its α."""
+    model, rule, proposer = clustered, GravityPartner(candidates=1, alpha=2.0, gamma=1.5), 3
+    model.partner_table = GravityPartner(candidates=1, alpha=0.0, gamma=1.5).prepare(model)
+    exact = exact_gravity(model, rule, proposer)
+    picks = rule.choose_many(model, np.full(DRAWS // 4, proposer))[:, 0]
+    tv = total_variation(np.bincount(picks, minlength=len(exact)) / len(picks), exact)
+    rng = np.random.default_rng(7)
+    noise = [total_variation(np.bincount(rng.choice(len(exact), len(picks), p=exact), minlength=len(exact))
+                             / len(picks), exact) for _ in range(10)]
+    assert tv <= np.mean(noise) + 4 * np.std(noise), (tv, np.mean(noise))
+
+
 @pytest.mark.parametrize("alpha,gamma,far", [(1.0, 1.0, 0.2), (0.5, 2.0, 0.01)])
 def test_gravity_first_candidate_follows_the_exact_distribution(clustered, alpha, gamma, far):
     model, rule, proposer = clustered, GravityPartner(candidates=1, alpha=alpha, gamma=gamma), 3
