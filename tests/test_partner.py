@@ -108,6 +108,19 @@ def total_variation(p, q):
 DRAWS = 20_000
 
 
+def test_batched_gravity_without_mass_draws_uniformly_among_foreign_cities():
+    """Every city of population 0 (mass 0): the candidates are distinct foreign cities, uniform."""
+    data = ring_world(8)
+    for sub in data["subnationals"]:
+        sub["population"] = 0
+    model = make_model(data)
+    rule = GravityPartner(candidates=3)
+    model.partner_table = rule.prepare(model)
+    rows = rule.choose_many(model, np.zeros(3000, dtype=np.int64))
+    assert (np.sort(rows, axis=1)[:, 1:] != np.sort(rows, axis=1)[:, :-1]).all() and (rows > 0).all()
+    np.testing.assert_allclose(np.bincount(rows.ravel(), minlength=8)[1:] / rows.size, 1 / 7, atol=0.015)
+
+
 def test_batched_gravity_ignores_a_table_prepared_for_another_alpha(clustered):
     """The model's table was built by a rule of another α: ``choose_many`` builds its own, exact for its α."""
     model, rule, proposer = clustered, GravityPartner(candidates=1, alpha=2.0, gamma=1.5), 3
