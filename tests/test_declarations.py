@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from conftest import make_model, ledger_events
 from model.rules import threshold_cascade
-from model.rules.declarations import ThresholdDeclarations
+from model.rules.declarations import ThresholdDeclarations, cascade, share_of
 from test_model import assert_ledger_matches_state
 from test_rules import ring_world
 
@@ -34,6 +34,16 @@ def test_zero_thresholds_join_at_once_and_isolated_actors_do_not_follow():
     adjacency[0, 1] = adjacency[1, 0] = 1
     np.testing.assert_array_equal(threshold_cascade([0.0, 0.5, 0.1], adjacency), [True, True, False])
     np.testing.assert_array_equal(threshold_cascade([-0.2, 0.0, 0.3], adjacency), [True, True, False])
+
+
+def test_a_cascade_of_some_rounds_spreads_one_neighbour_a_round():
+    """On a path 0–1–2–3–4 with only 0 at threshold 0, round r reaches actor r − 1."""
+    adjacency = np.eye(5, k=1) + np.eye(5, k=-1)
+    share = share_of(lambda v: adjacency @ v, np.ones(5))
+    thresholds, nobody = np.array([0.0, 0.5, 0.5, 0.5, 0.5]), np.zeros(5, dtype=bool)
+    for rounds in range(1, 6):
+        np.testing.assert_array_equal(cascade(thresholds, share, nobody, rounds=rounds), np.arange(5) < rounds)
+    assert cascade(thresholds, share, nobody).all()
 
 
 def test_weights_make_a_large_neighbour_count_more():

@@ -395,6 +395,16 @@ def test_an_old_initial_agreement_ends_with_its_current_term(expiry, duration, e
     assert ag.signed_step == -30 and ag.expires_step == expected_end
 
 
+def test_an_initial_agreement_of_three_parties_lapses_at_its_term():
+    """Not a pair: no renewal is valued and the coalition ties ignore it; it expires at its term."""
+    data = dict(TINY, agreements=[{"id": "three", "parties": ["madrid", "lisbon", "paris"], "domain": "economy",
+                                   "duration": 3}])
+    model = make_model(data, steps=4)
+    (ag,) = [ag for ag in model.agreements.values() if len(ag.parties) == 3]
+    assert (ag.status, ag.expires_step) == ("expired", 3)
+    assert [(e.step, e.event) for e in model.ledger.events if e.parties == ag.parties] == [(0, "signed"), (3, "expired")]
+
+
 def test_timed_events_about_an_actor_name_it_as_their_party():
     data = {"name": "s", "subnationals": [city("a", "CN", 31, 121), city("b", "US", 37, -122)],
             "nationals": [{"id": "cn", "name": "CN", "country": "CN", "stance": 0.5}],

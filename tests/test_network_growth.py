@@ -208,16 +208,18 @@ def test_network_parameters_replace_the_file_and_move_the_growth():
     assert grown(faster) > grown(scenario)
 
 
-@pytest.mark.parametrize("values, field_path", [
-    ({"nope": {"fee": 1.0}}, "networks.nope"),
-    ({"net": {"scope": ["EU"]}}, "networks.net.scope"),
-    ({"net": {"fee": -1.0}}, "networks.net.fee"),
+@pytest.mark.parametrize("values, field_path, value, allowed", [
+    ({"nope": {"fee": 1.0}}, "networks.nope", "nope", "ids of networks in the scenario: net"),
+    ({"net": 3}, "networks.net", 3, "a mapping of recruitment_rate, fee"),
+    ({"net": {"scope": ["EU"]}}, "networks.net.scope", "scope", "fields recruitment_rate, fee"),
+    ({"net": {"fee": -1.0}}, "networks.net.fee", -1.0, "a number in [0, inf]"),
 ])
-def test_bad_network_parameters_are_named(values, field_path):
+def test_bad_network_parameters_are_named(values, field_path, value, allowed):
     scenario = make_model(world()).spec
     with pytest.raises(SchemaError) as err:
         with_network_parameters(scenario, values, "override")
-    assert err.value.field == field_path
+    assert (err.value.where, err.value.field, err.value.value, err.value.allowed) == (
+        "override", field_path, value, allowed)
 
 
 def test_the_countries_metric_counts_members_countries():

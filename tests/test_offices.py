@@ -56,6 +56,7 @@ def test_an_office_is_a_tie_but_not_an_agreement():
     ({"holder": "atlantis"}, "offices[0].holder", "the id of a subnational"),
     ({"host": "madrid"}, "offices[0].host", "a subnational other than the holder"),
     ({"closed_step": 3, "opened_step": 5}, "offices[0].closed_step", "a step after it opened"),
+    ({"closed_step": 5, "opened_step": 5}, "offices[0].closed_step", "a step after it opened (month 5)"),
     ({"domain": "sport"}, "offices[0].domain", "one of"),
 ])
 def test_bad_offices_are_one_line_errors(office, field, allowed):

@@ -108,6 +108,32 @@ def total_variation(p, q):
 DRAWS = 20_000
 
 
+def test_batched_gravity_without_mass_draws_uniformly_among_foreign_cities():
+    """Every city of population 0 (mass 0): the candidates are distinct foreign cities, uniform."""
+    data = ring_world(8)
+    for sub in data["subnationals"]:
+        sub["population"] = 0
+    model = make_model(data)
+    rule = GravityPartner(candidates=3)
+    model.partner_table = rule.prepare(model)
+    rows = rule.choose_many(model, np.zeros(3000, dtype=np.int64))
+    assert (np.sort(rows, axis=1)[:, 1:] != np.sort(rows, axis=1)[:, :-1]).all() and (rows > 0).all()
+    np.testing.assert_allclose(np.bincount(rows.ravel(), minlength=8)[1:] / rows.size, 1 / 7, atol=0.015)
+
+
+def test_batched_gravity_ignores_a_table_prepared_for_another_alpha(clustered):
+    """The model's table was built by a rule of another α: ``choose_many`` builds its own, exact for its α."""
+    model, rule, proposer = clustered, GravityPartner(candidates=1, alpha=2.0, gamma=1.5), 3
+    model.partner_table = GravityPartner(candidates=1, alpha=0.0, gamma=1.5).prepare(model)
+    exact = exact_gravity(model, rule, proposer)
+    picks = rule.choose_many(model, np.full(DRAWS // 4, proposer))[:, 0]
+    tv = total_variation(np.bincount(picks, minlength=len(exact)) / len(picks), exact)
+    rng = np.random.default_rng(7)
+    noise = [total_variation(np.bincount(rng.choice(len(exact), len(picks), p=exact), minlength=len(exact))
+                             / len(picks), exact) for _ in range(10)]
+    assert tv <= np.mean(noise) + 4 * np.std(noise), (tv, np.mean(noise))
+
+
 @pytest.mark.parametrize("alpha,gamma,far", [(1.0, 1.0, 0.2), (0.5, 2.0, 0.01)])
 def test_gravity_first_candidate_follows_the_exact_distribution(clustered, alpha, gamma, far):
     model, rule, proposer = clustered, GravityPartner(candidates=1, alpha=alpha, gamma=gamma), 3
@@ -266,6 +292,14 @@ def test_friends_of_friends_without_partners_uses_the_base_rule():
     for _ in range(100):
         picks = rule.choose(model, 200)
         assert len(set(picks.tolist())) == 8 and (model.actors.country[picks] != model.actors.country[200]).all()
+
+
+def test_friends_of_friends_proposals_are_made_one_by_one_as_bilaterals():
+    """No batch (``choose_many`` is None): each subnational proposes itself, a bilateral agreement."""
+    model = make_model(ring_world(), rules={"partner": {"name": "friends_of_friends"}}, steps=3)
+    proposed = list(model.agreements.values())
+    assert len(proposed) > 20 and any(ag.live for ag in proposed)
+    assert {ag.kind for ag in proposed} == {"bilateral"}
 
 
 def test_friends_of_friends_base_must_be_another_rule():

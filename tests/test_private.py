@@ -322,3 +322,13 @@ def test_the_monthly_tables_count_each_private_event_and_each_budget_left():
         assert frame[event].tolist()[-4:] == by_month
     assert frame["campaign"].tolist()[-4:] == [0, 0, 1, 0] and frame["lobbied"].tolist()[-4:] == [1, 1, 1, 1]
     assert frame["private_budget.cisco"].iloc[-1] == model.by_id["cisco"].budget
+
+
+def test_a_lobby_without_sectors_funds_capacity_and_moves_no_interest():
+    lobbied = make_model(world(london_first={"sectors": [], "campaigns": []}), steps=3)
+    quiet = make_model(world(london_first={"sectors": [], "campaigns": []}), rules={"lobbying": {"name": "none"}},
+                       steps=3)
+    london = lobbied.by_id["london"].index
+    np.testing.assert_array_equal(lobbied.actors.interests[london], quiet.actors.interests[london])
+    assert lobbied.actors.capacity[london] == pytest.approx(12.0 + 1.0)
+    assert [e.domain for e in lobbied.ledger.events if e.event == "lobbied"] == ["", "", ""]

@@ -7,7 +7,7 @@ import pytest
 
 import model.model as model_module
 import model.rules.renewal as renewal_module
-from conftest import make_model
+from conftest import city, make_model
 from model import DiplomacyModel, build_rules
 from model.proposals import Offers
 from model.rules.renewal import side_utilities
@@ -185,3 +185,40 @@ def test_chance_to_sign_asked_per_regime_equals_asking_each_government(article):
     assert len({type(g.oversight) for g in model.nationals}) == 3
     assert len(np.unique(expected)) > 20
     assert np.array_equal(_chance_to_sign(model, proposers, candidates, domains), expected)
+def test_a_foreign_city_at_the_proposers_own_coordinates_is_drawn_at_the_minimum_distance():
+    """Distance 0 (the cosine may round above 1): weighted at ``min_distance_km``, like any near city."""
+    data = ring_world(12)
+    data["subnationals"][0].update(lat=45.2, lon=-150.1)
+    data["subnationals"].append(city("twin", "ZW", 45.2, -150.1, population=data["subnationals"][0]["population"]))
+    model = make_model(data)
+    rule = GravityPartner(candidates=1, alpha=1.0, gamma=1.5)
+    model.partner_table = rule.prepare(model)
+    twin = model.by_id["twin"].index
+    exact = exact_gravity(model, rule, 0)
+    first = rule.choose_many(model, np.zeros(4000, dtype=np.int64))[:, 0]
+    assert exact[twin] > 0.5
+    assert np.mean(first == twin) == pytest.approx(exact[twin], abs=4 * np.sqrt(exact[twin] / 4000))
+
+
+def test_at_term_only_an_agreement_whose_pair_was_decided_before_it_is_valued_again(tiny_data, monkeypatch):
+    """Two agreements of one pair and one of another pair at term in one month: the batch values serve
+    the first of each pair; the pair's second is valued again after the first's decision."""
+    tiny_data["agreements"] = [{"id": f"{a}_{b}_{d}", "parties": [a, b], "domain": d, "duration": 3}
+                               for a, b, d in (("madrid", "lisbon", "economy"), ("madrid", "lisbon", "culture"),
+                                               ("paris", "tokyo", "economy"))]
+    model = make_model(tiny_data, rules={"expiry": {"name": "fixed", "months": 48}}, steps=2)
+    revalued = []
+    monkeypatch.setattr(renewal_module, "side_utilities",
+                        lambda *args: revalued.append(args[1]) or side_utilities(*args))
+    model.step()
+    assert [(ag.parties, ag.domain) for ag in revalued] == [((0, 1), "culture")]
+    assert all(ag.status == "expired" or ag.expires_step > 3 for ag in list(model.agreements.values())[:3])
+
+
+def test_a_nations_offer_is_a_bilateral_treaty_to_a_nation_and_a_state_relation_to_a_subnational(tiny_data):
+    tiny_data["nationals"] = [{"id": c, "name": c, "country": c.upper(), "stance": 0.8, "treaties_per_year": 24}
+                              for c in ("es", "pt", "fr", "jp", "pe", "eg")]
+    model = make_model(tiny_data, steps=24)
+    nations = {n.index for n in model.nationals}
+    kinds = {(ag.kind, sum(p in nations for p in ag.parties)) for ag in model.agreements.values()}
+    assert kinds == {("bilateral", 0), ("state_relation", 1), ("bilateral", 2)}

@@ -105,12 +105,18 @@ def test_with_oversight_names_the_government_or_the_regime():
     assert with_oversight(scenario, {}, "config") is scenario
 
 
-def test_generated_governments_mark_their_assumed_fields_by_real_names():
+def test_generated_governments_and_background_cities_mark_assumed_fields_by_real_names():
     import dataclasses
 
     from model import with_background
-    from model.scenario import NationalSpec
+    from model.scenario import NationalSpec, SubnationalSpec, countries, is_background
     scenario = with_background(scenario_from_data(dict(copy.deepcopy(TINY)), "s"))
     fields = {f.name for f in dataclasses.fields(NationalSpec)}
     generated = [n for n in scenario.nationals if n.id.startswith("gov_")]
     assert generated and all(n.assumed and set(n.assumed) <= fields for n in generated)
+    assert all(n.population == countries()[n.country]["population"] > 0 for n in generated)  # their GDP's base
+    fields = {f.name for f in dataclasses.fields(SubnationalSpec)}
+    data = dict(copy.deepcopy(TINY), background={"enabled": True, "countries": ["JP"]})
+    background = [x for x in with_background(scenario_from_data(data, "s"), 1_000_000).subnationals
+                  if is_background(x)]
+    assert background and all(x.assumed and set(x.assumed) <= fields for x in background)

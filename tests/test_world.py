@@ -73,6 +73,15 @@ def test_weighted_sampling_without_replacement_follows_weights():
     assert len(set(pairs.tolist())) == 3
 
 
+def test_weighted_sampling_of_every_item_is_a_weighted_ordering():
+    """k ≥ the number of items: all of them, the first still drawn with probability ∝ weight."""
+    rng = np.random.default_rng(1)
+    items, weights = np.arange(10, 14), np.array([1.0, 2.0, 3.0, 4.0])
+    orders = np.array([_weighted_without_replacement(rng, items, weights, k) for k in (4, 6) for _ in range(5000)])
+    assert (np.sort(orders, axis=1) == items).all()
+    np.testing.assert_allclose(np.bincount(orders[:, 0] - 10) / len(orders), weights / weights.sum(), atol=0.015)
+
+
 @pytest.mark.slow
 def test_bench_reports_its_keys(tmp_path):
     from experiments.bench import BenchSettings, measure

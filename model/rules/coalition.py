@@ -287,8 +287,9 @@ class AgreementsAmong:
         """(n, n) symmetric counts of the agreements in force between members."""
         position = self.position
         for ag in itertools.islice(model.agreements.values(), self._scanned, None):
-            if ag.kind != "declaration" and ag.parties[0] in position and ag.parties[1] in position:
-                self._among[ag.id] = ag  # every agreement but a declaration has two parties
+            if (len(ag.parties) == 2 and ag.kind != "declaration"
+                    and ag.parties[0] in position and ag.parties[1] in position):
+                self._among[ag.id] = ag
         self._scanned = len(model.agreements)
         counts = np.zeros((len(self.position),) * 2)
         for aid, ag in list(self._among.items()):
