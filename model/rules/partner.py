@@ -381,7 +381,8 @@ class GravityTable:
         start = np.concatenate([[0], np.cumsum(size + 1)[:-1]]).astype(np.int64)
         gathered = np.repeat(first - start, size + 1) + np.arange(int((size + 1).sum()))
         rows, bound = slots["rows"][gathered], slots["bound"][gathered]
-        weight = self.cell_total[rows] * bound
+        with np.errstate(invalid="ignore"):  # a sentinel's bound is +inf, and a cell of mass 0 gives 0·inf
+            weight = self.cell_total[rows] * bound
         weight[start + size] = 0.0  # the sentinels
         cumulative = np.cumsum(weight)
         base = np.where(start > 0, cumulative[np.maximum(start - 1, 0)], 0.0)
