@@ -565,13 +565,12 @@ def run_abc(plan: Plan, out_dir: Path) -> Outcome:
                 (out_dir / DATABASE).unlink(missing_ok=True)
                 abc.new(url, plan.observed)
             deadline = None if calibration.max_minutes is None else started + 60.0 * calibration.max_minutes
-            overrun = None
+            overrun = None  # the next generation's expected seconds, when the budget stopped the run
             while abc.history.max_t + 1 < calibration.generations and not _converged(calibration, abc.history):
-                if deadline is not None:
-                    overrun = _next_generation_seconds(abc.history)
-                    if time.perf_counter() + overrun > deadline:
-                        break  # the next generation would not end within the budget
-                    overrun = None
+                expected = _next_generation_seconds(abc.history)
+                if deadline is not None and time.perf_counter() + expected > deadline:
+                    overrun = expected
+                    break
                 abc.run(minimum_epsilon=calibration.min_epsilon, max_nr_populations=1,
                         max_total_nr_simulations=calibration.max_simulations or np.inf)
         history = pyabc.History(url)

@@ -34,6 +34,7 @@ from model.agreements import Agreement, EdgeList, Ledger
 from model.events import Timeline
 from model.proposals import make_offer, propose_month, value_offers
 from model.rules import RuleSet, government_oversight
+from model.rules.partner import padded
 from model.rules.private import PrivateSector
 from model.rules.ties import Ties
 from model.rules.renewal import decide_in_order
@@ -551,11 +552,16 @@ class DiplomacyModel(mesa.Model):
             mine = self.partners.get(int(i))
             return np.array([mine.get(j, 0) for j in js.tolist()], dtype=float) if mine else np.zeros(len(js))
         i = np.broadcast_to(i, js.shape)
-        look = np.flatnonzero((self.actors.partnered[i] > 0) & (self.actors.partnered[js] > 0))
+        look = self.both_partnered(i, js)
         out = np.zeros(len(js))
         get, nobody = self.partners.get, {}
         out[look] = [get(a, nobody).get(b, 0) for a, b in zip(i[look].tolist(), js[look].tolist())]
         return out
+
+    def both_partnered(self, i: np.ndarray, js: np.ndarray) -> np.ndarray:
+        """Positions of the pairs (i[k], js[k]) whose two actors each have a pair agreement in force: the
+        only pairs that can hold one together (the pair lookups read only those)."""
+        return np.flatnonzero((self.actors.partnered[i] > 0) & (self.actors.partnered[js] > 0))
 
     def has_in_force(self, i: int, j: int, domain: int) -> bool:
         """Whether i and j already have an agreement in force in ``domain``."""
@@ -699,10 +705,7 @@ class DiplomacyModel(mesa.Model):
         k = self.rules.partner.candidates
         lists = [np.concatenate([self.foreign_nations(i, k), row[row >= 0]])
                  for i, row in zip(proposers.tolist(), candidates)]
-        out = np.full((len(lists), max(len(row) for row in lists)), -1, dtype=np.int64)
-        for r, row in enumerate(lists):
-            out[r, :len(row)] = row
-        return out
+        return padded(lists, max(len(row) for row in lists))
 
     def utilisation(self) -> float:
         """Agreements signed this calendar year over the capacity for the months elapsed in it (subnationals)."""

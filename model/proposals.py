@@ -230,7 +230,7 @@ def _pair_or_stock_moved(proposer: int, candidates: list[int], domain: int, sign
 def _held(model: DiplomacyModel, i: np.ndarray, js: np.ndarray, domains: np.ndarray) -> np.ndarray:
     """Whether each pair (i, j) already has an agreement in force in its domain."""
     held, out = model.pair_domains, np.zeros(len(js), dtype=bool)
-    look = np.flatnonzero((model.actors.partnered[i] > 0) & (model.actors.partnered[js] > 0))  # the others hold none
+    look = model.both_partnered(i, js)
     out[look] = [((a, b, d) if a < b else (b, a, d)) in held
                  for a, b, d in zip(i[look].tolist(), js[look].tolist(), domains[look].tolist())]
     return out

@@ -83,8 +83,8 @@ def _row(chosen: np.ndarray) -> np.ndarray:
     return chosen[chosen >= 0]
 
 
-def _padded(lists: list[np.ndarray], k: int) -> np.ndarray:
-    """Candidate lists as rows of a matrix padded with -1."""
+def padded(lists: list[np.ndarray], k: int) -> np.ndarray:
+    """Candidate lists as rows of a matrix of width ``k`` padded with -1."""
     out = np.full((len(lists), k), -1, dtype=np.int64)
     for r, chosen in enumerate(lists):
         out[r, :len(chosen)] = chosen
@@ -287,7 +287,8 @@ class _Bounds:
     (``of_cell``) and of each national government's seat (``of_seat``), -1 until built."""
 
     def __post_init__(self) -> None:
-        self.slots.update(rows=np.empty(0, dtype=np.int64), bound=np.empty(0), start=[], size=[],
+        self.slots.update(rows=np.empty(0, dtype=np.int64), bound=np.empty(0),
+                          start=np.empty(0, dtype=np.int64), size=np.empty(0, dtype=np.int64),
                           of_cell=np.full(len(self.cells.radius), -1, dtype=np.int64),
                           of_seat=np.full(len(self.cells.cell_of), -1, dtype=np.int64))
 
@@ -307,18 +308,21 @@ class _Bounds:
         found = np.where(cell >= 0, slots["of_cell"][np.maximum(cell, 0)], slots["of_seat"][proposers])
         if (found >= 0).all():
             return found
-        rows, bound = [slots["rows"]], [slots["bound"]]
+        rows, bound, start, size = [slots["rows"]], [slots["bound"]], [], []
+        end = len(slots["rows"])
         for proposer, c in zip(proposers[found < 0].tolist(), cell[found < 0].tolist()):
             table, key = (slots["of_cell"], c) if c >= 0 else (slots["of_seat"], proposer)
             if table[key] >= 0:  # a cell met twice in this call
                 continue
             reach = self._build(model, proposer, c)
-            table[key] = len(slots["start"])
-            slots["start"].append(sum(map(len, rows)))
-            slots["size"].append(len(reach.rows) - 1)
+            table[key] = len(slots["start"]) + len(start)
+            start.append(end)
+            size.append(len(reach.rows) - 1)
+            end += len(reach.rows)
             rows.append(reach.rows.astype(np.int64))
             bound.append(reach.bound)
         slots["rows"], slots["bound"] = np.concatenate(rows), np.concatenate(bound)
+        slots["start"], slots["size"] = np.append(slots["start"], start), np.append(slots["size"], size)
         return np.where(cell >= 0, slots["of_cell"][np.maximum(cell, 0)], slots["of_seat"][proposers])
 
     def _build(self, model: DiplomacyModel, proposer: int, key: int) -> _Reach:
@@ -376,8 +380,7 @@ class GravityTable:
             return _Joined(nothing, nothing, np.empty(0), np.empty(0), np.empty(0), nothing, np.empty(0))
         slots = self.bounds.slots
         unique, which = np.unique(self.bounds.positions(model, proposers), return_inverse=True)
-        first = np.asarray(slots["start"], dtype=np.int64)[unique]
-        size = np.asarray(slots["size"], dtype=np.int64)[unique]
+        first, size = slots["start"][unique], slots["size"][unique]
         start = np.concatenate([[0], np.cumsum(size + 1)[:-1]]).astype(np.int64)
         gathered = np.repeat(first - start, size + 1) + np.arange(int((size + 1).sum()))
         rows, bound = slots["rows"][gathered], slots["bound"][gathered]
@@ -534,7 +537,7 @@ class GravityPartner(_WeightedPool):
             batch *= 2
         for r in pending.tolist():
             st["fallbacks"] += 1
-            out[r] = _padded([self._complete(model, t, int(proposers[r]), _row(out[r]))], k)[0]
+            out[r] = padded([self._complete(model, t, int(proposers[r]), _row(out[r]))], k)[0]
         return out
 
     def _draw(self, model: DiplomacyModel, t: GravityTable, proposers: np.ndarray, joined: _Joined,
@@ -601,7 +604,7 @@ class NetworkPartner(_WeightedPool):
         return picked[: self.candidates]
 
     def choose_many(self, model: DiplomacyModel, proposers: np.ndarray) -> np.ndarray:
-        return _padded([self.choose(model, p) for p in proposers.tolist()], self.candidates)
+        return padded([self.choose(model, p) for p in proposers.tolist()], self.candidates)
 
 
 # ---------------------------------------------------------------------- friends of friends
