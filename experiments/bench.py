@@ -58,7 +58,7 @@ class BenchSettings:
     sweep_runs: int = field(default=8, metadata=bounds(2))
     sweep_steps: int = field(default=24, metadata=bounds(1))
     calibration: str = "network_growth"
-    calibration_population: int = field(default=12, metadata=bounds(2))
+    calibration_population: int = field(default=30, metadata=bounds(2))
 
 
 def threshold_for(n_cities: int) -> int:
