@@ -44,6 +44,9 @@ from model.scenario import DOMAINS, Scenario, admitted, capital_location, foundi
 
 EARTH_RADIUS_KM = 6371.0
 MIN_GDP = 1e-6  # billion USD; keeps the economic term finite for actors without a figure
+STREAMS = frozenset({"coalitions", "contest", "declarations", "diffusion", "domain", "expiry", "initial", "networks",
+                     "oversight", "partner", "private", "proposals", "transfer", "utility"})
+"""The processes that draw random numbers, each from its own stream (``DiplomacyModel.stream``)."""
 
 
 @dataclass
@@ -323,6 +326,8 @@ class DiplomacyModel(mesa.Model):
         """
         stream = self._streams.get(name)
         if stream is None:
+            if name not in STREAMS:
+                raise KeyError(f"no random stream named {name!r}: the processes' streams are {sorted(STREAMS)}")
             key = np.random.SeedSequence(self._seed.entropy, spawn_key=(zlib.crc32(name.encode()),))
             stream = self._streams[name] = np.random.default_rng(key)
         return stream

@@ -100,6 +100,8 @@ def test_a_declaration_opens_collects_signatures_in_its_window_and_closes():
     model = make_model(data, rules=rules, steps=10)
     events = {e.event: e.step for e in model.ledger.events if e.event in ("opened", "closed")}
     assert events == {"opened": 3, "closed": 7}
+    closed = next(e for e in model.ledger.events if e.event == "closed")
+    assert closed.actor == closed.parties[0] == 0  # by its convenor
     signed = endorsements(model)
     assert signed[0] == (3, 0)  # the convenor signs at opening
     assert len(signed) > 5 and all(3 <= step < 7 for step, _ in signed)

@@ -15,6 +15,7 @@ from conftest import TINY, city, ledger_events, make_model
 from experiments.config import PROJECT_ROOT, load_scenario
 from experiments.outputs import agents_table, metrics_table, utilisation_table
 from model import DiplomacyModel, build_rules, with_oversight
+from model.model import STREAMS
 from model.scenario import DEFAULT_AGENDA, DOMAINS
 
 ECONOMY = DOMAINS.index("economy")
@@ -373,6 +374,16 @@ def test_relations_warm_with_cross_border_agreements_and_cool_with_contested_one
 
 
 # ------------------------------------------------------------------ initial state, streams, state
+
+
+def test_every_process_draws_from_its_own_named_stream(article):
+    """Two years of ``article`` (every process at work) ask for exactly the named streams; another name is refused."""
+    model = DiplomacyModel(article, rng=1)
+    for _ in range(24):
+        model.step()
+    assert set(model._streams) == STREAMS
+    with pytest.raises(KeyError, match="no random stream named 'partners'"):
+        model.stream("partners")
 
 
 def test_initial_agreements_are_in_force_at_step_0_in_every_seed(classroom):

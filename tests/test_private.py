@@ -332,3 +332,10 @@ def test_a_lobby_without_sectors_funds_capacity_and_moves_no_interest():
     np.testing.assert_array_equal(lobbied.actors.interests[london], quiet.actors.interests[london])
     assert lobbied.actors.capacity[london] == pytest.approx(12.0 + 1.0)
     assert [e.domain for e in lobbied.ledger.events if e.event == "lobbied"] == ["", "", ""]
+
+
+def test_the_budget_receives_a_twelfth_of_the_yearly_income_each_month():
+    model = make_model(world(london_first={"budget": 0.0, "income": 6.0, "lobbying_spend": 0.0, "campaigns": []}),
+                       steps=5)
+    lobby = model.by_id["london_first"]
+    assert lobby.budget + sum(lobby.spent.values()) == pytest.approx(5 * 6.0 / 12)

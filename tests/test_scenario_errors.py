@@ -115,6 +115,7 @@ def test_generated_governments_and_background_cities_mark_assumed_fields_by_real
     generated = [n for n in scenario.nationals if n.id.startswith("gov_")]
     assert generated and all(n.assumed and set(n.assumed) <= fields for n in generated)
     assert all(n.population == countries()[n.country]["population"] > 0 for n in generated)  # their GDP's base
+    assert all(n.capital == countries()[n.country]["capital"] != "" for n in generated)  # placed at it
     fields = {f.name for f in dataclasses.fields(SubnationalSpec)}
     data = dict(copy.deepcopy(TINY), background={"enabled": True, "countries": ["JP"]})
     background = [x for x in with_background(scenario_from_data(data, "s"), 1_000_000).subnationals
