@@ -132,7 +132,8 @@ def test_istanbul_water_consensus_gathers_more_than_a_hundred_signatories(story_
     assert signatories["actor_id"].nunique() > 100
 
 
-def signed_per_year(story: str, government: str, regime: str, actor: str, seeds=(1, 2, 3), months=60) -> float:
+def signed_per_year(story: str, government: str, regime: str, actor: str, seeds=(1, 2, 3, 4, 5),
+                    months=120) -> float:
     """Mean agreements ``actor`` signs a year with ``government`` under ``regime``, everything else unchanged."""
     scenario = with_oversight(load_scenario(ROOT / "scenarios" / f"{story}.yaml"), {government: regime}, "test")
     per_year = []
