@@ -117,6 +117,8 @@ def test_beyond_exhaustive_reach_is_a_clear_error():
         landscape_minimum(np.ones(40), np.ones((40, 40)), 2)
     with pytest.raises(ValueError, match="shape"):
         landscape_energy([1.0, 2.0], np.ones((3, 3)), [0, 1])
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1"):
+        landscape_descent(np.ones(3), np.zeros((3, 3)), np.array([0, 2, 1]), k=2)
 
 
 # ------------------------------------------------------------------ the rule in the model

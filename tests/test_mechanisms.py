@@ -393,6 +393,8 @@ def test_initial_agreements_are_in_force_at_step_0_in_every_seed(classroom):
                                                                         model.by_id["san_francisco"].index}]
         assert len(live) == 1 and live[0].expires_step > 0, seed
         assert not [ag for ag in model.agreements.values() if ag.status == "proposed"]
+    (signed,) = [e for e in model.ledger.events if e.event == "signed" and e.agreement_id == live[0].id]
+    assert signed.detail == "initial" and signed.step == live[0].signed_step
 
 
 @pytest.mark.parametrize("expiry,duration,expected_end", [({"name": "fixed", "months": 12}, None, 6),  # renewed
