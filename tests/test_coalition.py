@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_model
+from conftest import TINY, make_model
 from model.rules import build_rules, landscape_energy, landscape_minimum
 from model.rules.coalition import canonical_labels, frustrations, landscape_descent
 from model import DiplomacyModel
@@ -255,3 +255,10 @@ def test_minimum_over_several_blocks_of_configurations_is_the_brute_force_one():
     labels, energy = landscape_minimum(sizes, p, 2)
     assert energy == pytest.approx(energies.min())
     np.testing.assert_array_equal(labels, every[np.argmin(energies)])
+
+
+def test_members_without_size_weigh_the_same():
+    """Every member's population is 0: the landscape's sizes are uniform, not 0/0."""
+    data = dict(TINY, subnationals=[dict(x, population=0) for x in TINY["subnationals"]])
+    model = make_model(data, rules={"coalition": {"name": "landscape"}})
+    np.testing.assert_array_equal(model.coalitions.sizes, np.full(6, 1 / 6))

@@ -357,6 +357,25 @@ def test_collective_voice_moves_a_government_toward_tolerance():
     assert stance({"name": "none"}) == 0.1
 
 
+def test_collective_voice_leaves_a_country_without_cities_at_its_stance():
+    """ZA, last of the countries in order, has a government and no city: no pressure on it."""
+    data = {"name": "v", "subnationals": [city("a", "CN", 31, 121, memberships=["net"]), city("b", "US", 37, -122)],
+            "nationals": [{"id": "cn", "name": "CN", "country": "CN", "stance": 0.1},
+                          {"id": "za", "name": "ZA", "country": "ZA", "stance": 0.3}],
+            "networks": [{"id": "net", "name": "Net", "focus": ["economy"], "seat": "a", "recruitment_rate": 0}]}
+    model = make_model(data, rules={"voice": {"name": "collective_voice", "rate": 0.1, "reach": 0.5}}, steps=3)
+    assert model.countries[-1] == "ZA" and model.by_id["za"].stance == 0.3 and model.by_id["cn"].stance > 0.1
+
+
+def test_a_world_of_governments_only_runs():
+    """No subnational at all: an empty pool of partners, no voice to weigh; the governments still step."""
+    data = {"name": "g", "subnationals": [], "networks": [],
+            "nationals": [{"id": "es", "name": "ES", "country": "ES", "stance": 0.5},
+                          {"id": "fr", "name": "FR", "country": "FR", "stance": 0.5}]}
+    model = make_model(data, rules={"voice": {"name": "collective_voice", "rate": 0.1}}, steps=3)
+    assert len(model.pool) == 0 and model.month == 3
+
+
 def test_relations_warm_with_cross_border_agreements_and_cool_with_contested_ones():
     def relation(status, rule):
         model = two_cities(relations=rule)

@@ -134,6 +134,21 @@ def test_batched_gravity_ignores_a_table_prepared_for_another_alpha(clustered):
     assert tv <= np.mean(noise) + 4 * np.std(noise), (tv, np.mean(noise))
 
 
+def test_batched_gravity_ignores_a_table_prepared_for_another_model_of_the_same_size():
+    """A table built from another world of as many cities (elsewhere) is rebuilt: the draws follow this world's law."""
+    model, rule, proposer = make_model(clustered_world()), GravityPartner(candidates=1), 3
+    other = make_model(clustered_world(seed=5))
+    assert len(other.actors.country) == len(model.actors.country)
+    model.partner_table = rule.prepare(other)
+    exact = exact_gravity(model, rule, proposer)
+    picks = rule.choose_many(model, np.full(DRAWS // 4, proposer))[:, 0]
+    tv = total_variation(np.bincount(picks, minlength=len(exact)) / len(picks), exact)
+    rng = np.random.default_rng(7)
+    noise = [total_variation(np.bincount(rng.choice(len(exact), len(picks), p=exact), minlength=len(exact))
+                             / len(picks), exact) for _ in range(10)]
+    assert tv <= np.mean(noise) + 4 * np.std(noise), (tv, np.mean(noise))
+
+
 @pytest.mark.parametrize("alpha,gamma,far", [(1.0, 1.0, 0.2), (0.5, 2.0, 0.01)])
 def test_gravity_first_candidate_follows_the_exact_distribution(clustered, alpha, gamma, far):
     model, rule, proposer = clustered, GravityPartner(candidates=1, alpha=alpha, gamma=gamma), 3

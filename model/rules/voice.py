@@ -86,7 +86,7 @@ class Voice:
             return
         total = self._total
         voiced = np.bincount(self._country, self._population * self.speaking(), len(m.countries))
-        self.pressure = np.divide(voiced, total, out=np.zeros_like(total), where=total > 0)
+        self.pressure = np.divide(voiced, total, out=np.zeros(len(total)), where=total > 0)
         for government in m.nationals:
             c = m.country_index(government.country)
             target = government.base_stance + (1.0 - government.base_stance) * r.reach * self.pressure[c]
