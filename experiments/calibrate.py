@@ -555,22 +555,24 @@ def run_abc(plan: Plan, out_dir: Path) -> Outcome:
                                  progress=calibration.progress)
         with dask_client(settings) as client:
             sampler = progress_sampler(client, calibration.batch_size, calibration.progress)
-            abc = pyabc.ABCSMC(plan.simulator, prior_distribution(calibration), plan.discrepancy,
-                               population_size=calibration.population_size, sampler=sampler,
-                               eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
-            sampler.epsilon = abc.eps
-            if (out_dir / DATABASE).exists() and _has_run(url):
-                abc.load(url, 1)
-            else:
+            if not ((out_dir / DATABASE).exists() and _has_run(url)):
                 (out_dir / DATABASE).unlink(missing_ok=True)
-                abc.new(url, plan.observed)
+                _abc(plan, sampler).new(url, plan.observed)
             deadline = None if calibration.max_minutes is None else started + 60.0 * calibration.max_minutes
             overrun = None  # the next generation's expected seconds, when the budget stopped the run
-            while abc.history.max_t + 1 < calibration.generations and not _converged(calibration, abc.history):
-                expected = _next_generation_seconds(abc.history)
+            while True:
+                history = pyabc.History(url)
+                if history.max_t + 1 >= calibration.generations or _converged(calibration, history):
+                    break
+                expected = _next_generation_seconds(history)
                 if deadline is not None and time.perf_counter() + expected > deadline:
                     overrun = expected
                     break
+                # One generation per ABCSMC, resumed from the database as after a kill: an ABCSMC
+                # caches the population its ε is the quantile of (its prior sample, at its first
+                # run), so a second run() of the same object would keep the first generation's ε.
+                abc = _abc(plan, sampler)
+                abc.load(url, 1)
                 abc.run(minimum_epsilon=calibration.min_epsilon, max_nr_populations=1,
                         max_total_nr_simulations=calibration.max_simulations or np.inf)
         history = pyabc.History(url)
@@ -582,6 +584,18 @@ def run_abc(plan: Plan, out_dir: Path) -> Outcome:
                     "generations": int(history.max_t + 1), "simulations": int(history.total_nr_simulations),
                     "epsilon": float(populations["epsilon"].iloc[-1])}, record)
     return _outcome(pyabc.History(url), before, started)
+
+
+def _abc(plan: Plan, sampler):
+    """pyabc's ABC-SMC of ``plan`` (ε: the median of the last generation's distances) on ``sampler``."""
+    import pyabc
+
+    calibration = plan.calibration
+    abc = pyabc.ABCSMC(plan.simulator, prior_distribution(calibration), plan.discrepancy,
+                       population_size=calibration.population_size, sampler=sampler,
+                       eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
+    sampler.epsilon = abc.eps
+    return abc
 
 
 def _has_run(url: str) -> bool:

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyabc
 import pytest
 import yaml
 from hydra.core.global_hydra import GlobalHydra
+from pyabc.weighted_statistics import weighted_quantile
 
 from experiments import calibrate, validate
 from experiments.config import compose_checked, hydra_configs
@@ -123,6 +125,11 @@ def test_smoke_calibration_validation_and_resume(tmp_path, threads_cluster):
     out = tmp_path / "smoke"
     outcome = calibrate.run_abc(plan, out)
     assert outcome.generations == 2 and outcome.resumed_from == 0
+    history = pyabc.History(calibrate.database_url(out))
+    eps = history.get_all_populations().set_index("t")["epsilon"]
+    first = history.get_weighted_distances(0)  # generation 1's ε: the weighted median of generation 0's
+    assert eps[1] == pytest.approx(weighted_quantile(first["distance"].values, first["w"].values, alpha=0.5))
+    assert eps[1] < eps[0]
     tables = calibrate.write_results(plan, out)
     posterior = pd.read_parquet(out / "posterior.parquet")
     assert len(posterior) == 10 and posterior["weight"].sum() == pytest.approx(1.0)
