@@ -442,6 +442,9 @@ def prior_distribution(calibration: Calibration):
     return pyabc.Distribution(**{key: variable(p) for key, p in calibration.priors.items()})
 
 
+CORES_REFRESH_S = 1.0
+
+
 def progress_sampler(client, batch_size: int, show: bool):
     """pyabc's DaskDistributedSampler with a progress bar per generation: accepted particles of the
     population, ε, acceptance rate so far, simulations, and the time left (tqdm's estimate)."""
@@ -449,6 +452,18 @@ def progress_sampler(client, batch_size: int, show: bool):
 
     class ProgressSampler(DaskDistributedSampler):
         epsilon: Callable[[int], float] | None = None
+        _cores: int = 0
+        _cores_asked: float = -np.inf
+
+        def client_cores(self) -> int:
+            """The workers' cores, asked of the scheduler at most once every ``CORES_REFRESH_S``
+            seconds.  pyabc asks at every 10 ms turn of its loop, a round trip to the scheduler that
+            kept a fifth of a core busy beside the two workers; workers joining a remote cluster are
+            still seen within the refresh time."""
+            now = time.monotonic()
+            if now - self._cores_asked >= CORES_REFRESH_S:
+                self._cores, self._cores_asked = super().client_cores(), now
+            return self._cores
 
         def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):
             label = "prior sample" if t < 0 or self.epsilon is None else f"generation {t}"

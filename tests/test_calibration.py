@@ -196,3 +196,26 @@ def test_a_generation_that_would_overrun_the_budget_is_not_started(tmp_path, thr
     assert outcome.generations == 1 and record["generations"] == 1
     assert record["stopped"] == ("the wall-time budget (10.0 minutes): the next generation would have taken "
                                  "about 1000 more")
+
+
+def test_sampler_asks_the_scheduler_for_its_cores_once_per_refresh(monkeypatch):
+    """pyabc's loop asks for the workers' cores every 10 ms; the sampler asks the scheduler at most
+    once every ``CORES_REFRESH_S`` seconds, and sees a change after it."""
+    class Client:
+        asked = 0
+        cores = {"tcp://a": 1, "tcp://b": 1}
+
+        def ncores(self):
+            Client.asked += 1
+            return dict(self.cores)
+
+    clock = [100.0]
+    monkeypatch.setattr(calibrate.time, "monotonic", lambda: clock[0])
+    sampler = calibrate.progress_sampler(Client(), batch_size=1, show=False)
+    assert [sampler.client_cores() for _ in range(50)] == [2] * 50
+    assert Client.asked == 1
+    Client.cores["tcp://c"] = 4
+    clock[0] += calibrate.CORES_REFRESH_S / 2
+    assert sampler.client_cores() == 2 and Client.asked == 1
+    clock[0] += calibrate.CORES_REFRESH_S
+    assert sampler.client_cores() == 6 and Client.asked == 2
