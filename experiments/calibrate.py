@@ -16,7 +16,8 @@ Bioinformatics 34(20), 3591-3593) with its ``DaskDistributedSampler``, on a
 local cluster or on ``calibration.scheduler``; ``batch_size`` simulations go
 to a worker at once, since a cheap simulation costs less than Dask's overhead
 per task.  The distance of a simulation to the data is the weighted root mean
-square of one relative residual per fitted point, r = (x − y) / max(y, 1):
+square of one relative residual per fitted point, r = (x − y) / max(y, 1) (a share,
+``scale: share_of_last``, is divided by itself: r = (x − y) / y):
 
 - ``exact``: r itself;
 - ``more_than`` ("more than 1,200", "445+"): only a shortfall counts,
@@ -103,6 +104,10 @@ class Target:
     dates: list[str] = field(default_factory=list)
     """Dates of the series to use (as written in the observed file); empty = all."""
     weight: float = field(default=1.0, metadata=bounds(0))
+    scale: Literal["level", "share_of_last"] = "level"
+    """``level``: the figures themselves.  ``share_of_last``: the series by its shape, each figure as a
+    share of the series' last one used, against the metric as a share of its value at that date (for a
+    series the model's pool cannot hold in number, such as the Covenant of Mayors' small towns)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,10 @@ class Point:
     weight: float
     source: str
     note: str
+    base_metric: str = ""
+    """The model metric a share is taken of (``scale: share_of_last``); else ``metric`` itself."""
+    anchor_step: int | None = None
+    """The step of the figure a share is taken of (``scale: share_of_last``)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,8 @@ class Simulator:
     """(key, metric, step) of every summary statistic."""
     metrics: tuple[str, ...]
     """Target metrics whose whole trajectory is also returned (``trajectory:METRIC``)."""
+    shares: tuple[tuple[str, str, int], ...] = ()
+    """(name, metric, step) of every metric taken as a share of its value at a step (``share_of_last``)."""
 
     def __call__(self, parameters: dict) -> dict:
         return self.run(dict(parameters), int(np.random.randint(0, 2**31 - 1)))  # pyabc seeds np.random per job
@@ -191,7 +202,10 @@ class Simulator:
             OmegaConf.update(cfg, key, self.typed(key, value), merge=True)
         cfg.seed = seed
         model = simulate(prepare(cfg, list(self.base)))
-        recorded = model.datacollector.model_vars
+        recorded = dict(model.datacollector.model_vars)
+        for name, metric, anchor in self.shares:
+            level = np.asarray(recorded[metric], dtype=float)
+            recorded[name] = level / max(level[anchor], 1.0)
         stats: dict[str, Any] = {key: float(recorded[metric][step]) for key, metric, step in self.points}
         stats.update({f"trajectory:{m}": np.asarray(recorded[m], dtype=float) for m in self.metrics})
         return stats
@@ -217,7 +231,8 @@ class Discrepancy:
     tolerance: float
 
     def residual(self, point: Point, simulated: float) -> float:
-        r = (simulated - point.value) / max(point.value, 1.0)
+        share = point.anchor_step is not None and point.value > 0
+        r = (simulated - point.value) / (point.value if share else max(point.value, 1.0))
         if point.kind == "more_than":
             return min(r, 0.0)
         if point.kind == "approximate":
@@ -284,8 +299,10 @@ def plan_calibration(cfg: DictConfig, overrides: list[str]) -> Plan:
     recorded = _recorded_metrics(setup)
     points = _points(calibration, setup.scenario.start_year, recorded, where)
     metrics = tuple(dict.fromkeys(p.metric for p in points))
+    shares = tuple(dict.fromkeys((p.metric, p.base_metric, p.anchor_step) for p in points
+                                 if p.anchor_step is not None))
     simulator = Simulator(tuple(calibration.base), calibration.steps, frozenset(integer_keys),
-                          tuple((p.key, p.metric, p.step) for p in points), metrics)
+                          tuple((p.key, p.metric, p.step) for p in points), metrics, shares)
     return Plan(calibration, source, setup.scenario.start_year, tuple(points), simulator,
                 Discrepancy(tuple(points), calibration.approximate_tolerance))
 
@@ -388,16 +405,23 @@ def _points(calibration: Calibration, start_year: int, recorded: set[str],
         if unknown:
             raise SchemaError(where(field_path), f"{field_path}.dates", unknown[0],
                               f"dates of series {target.series}: " + ", ".join(by_date))
-        for observation in (by_date[d] for d in target.dates) if target.dates else series[target.series]:
+        chosen = [by_date[d] for d in target.dates] if target.dates else series[target.series]
+        steps = []
+        for observation in chosen:
             step = step_of(*observation.year_month, start_year)
             if not 0 <= step <= calibration.steps:
                 raise SchemaError(where(field_path), f"{field_path} ({observation.where})", observation.date,
                                   f"a date inside the run: {first} (step 0) to {last} (step {calibration.steps}); "
                                   f"start_year {start_year}, calibration.steps {calibration.steps}; "
                                   f"or list the dates to use in {field_path}.dates")
+            steps.append(step)
+        if target.scale == "share_of_last":
+            points += _share_points(target, field_path, chosen, steps, where)
+            continue
+        for observation, step in zip(chosen, steps):
             points.append(Point(f"{target.metric}@{observation.date}", target.metric, step, target.series,
                                 observation.date, observation.value, observation.kind, target.role,
-                                target.weight, observation.source, observation.note))
+                                target.weight, observation.source, observation.note, target.metric))
     keys = [p.key for p in points]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)
     if duplicate:
@@ -407,6 +431,24 @@ def _points(calibration: Calibration, start_year: int, recorded: set[str],
         raise SchemaError(where("calibration.targets"), "calibration.targets", [t.series for t in calibration.targets],
                           "at least one target with role fit")
     return points
+
+
+def _share_points(target: Target, field_path: str, chosen: list[Observation], steps: list[int],
+                  where: Callable[[str], str]) -> list[Point]:
+    """A series by its shape: each figure but the last as a share of the last (the latest date), against
+    the metric as a share of its value at that date.  A share of two exact figures is exact; of any
+    other two (a "more than" over a "more than" is no bound) it is approximate."""
+    anchor = max(range(len(chosen)), key=lambda i: (steps[i], i))  # the latest; of one month, the last listed
+    last = chosen[anchor]
+    if len(chosen) < 2 or last.value <= 0:
+        raise SchemaError(where(field_path), f"{field_path}.scale", target.scale,
+                          "share_of_last for a series of at least two figures whose last is above 0")
+    name = f"{target.metric}/{last.date}"
+    return [Point(f"{name}@{o.date}", name, step, target.series, o.date, o.value / last.value,
+                  "exact" if o.kind == last.kind == "exact" else "approximate", target.role, target.weight,
+                  o.source, f"{o.note} (share of {last.value:g} on {last.date})".strip(), target.metric,
+                  steps[anchor])
+            for i, (o, step) in enumerate(zip(chosen, steps)) if i != anchor]
 
 
 def synthetic_observed(base: list[str], steps: int, values: dict[str, float], seed: int,

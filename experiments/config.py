@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,9 @@ def user_errors() -> Iterator[None]:
 
 
 def _source_of(field_path: str, overrides: list[str], default: str) -> str:
-    """The override that set ``field_path`` (the most specific one), else ``default``."""
+    """The override that set ``field_path`` (the most specific one), else ``default``.  A list item is
+    ``[i]`` in a field path and ``.i`` in an override (``calibration.targets.0.metric=...``)."""
+    field_path = re.sub(r"\[(\d+)\]", r".\1", field_path)
     matches = []
     for text in overrides:
         key = text.split("=", 1)[0].lstrip("+~").replace("/", ".")

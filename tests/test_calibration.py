@@ -17,6 +17,7 @@ from pyabc.weighted_statistics import weighted_quantile
 
 from experiments import calibrate, validate
 from experiments.config import compose_checked, hydra_configs
+from experiments.observed import Observation
 from experiments.sweep import LOOPBACK_ANY_PORT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,34 @@ def test_smoke_plan():
     assert len(stats["trajectory:agreements_active"]) == 7
 
 
+def test_a_series_by_its_shape_is_each_figure_as_a_share_of_the_last():
+    plan = plan_of("+calibration.targets.0.scale=share_of_last")
+    shares = [p for p in plan.points if p.series == "classroom_agreements_active"]
+    assert [(p.key, p.step, p.value, p.kind, p.anchor_step) for p in shares] == [
+        ("agreements_active/2015-06@2015-02", 2, 10 / 22, "exact", 6),
+        ("agreements_active/2015-06@2015-04", 4, 15 / 22, "exact", 6)]
+    stats = plan.simulator.run({"rules.utility.tau": 0.5, "rules.utility.proposal_cost": 0.2}, 7)
+    assert "trajectory:agreements_active" not in stats  # only the share is a target metric here
+    share = stats["trajectory:agreements_active/2015-06"]
+    assert share[6] == 1.0 and share[2] == pytest.approx(10 / 22)
+    assert stats["agreements_active/2015-06@2015-04"] == pytest.approx(15 / 22)
+    assert plan.discrepancy(stats) == pytest.approx(0.0)
+    doubled = {**stats, "agreements_active/2015-06@2015-02": 20 / 22, "agreements_active/2015-06@2015-04": 15 / 22}
+    assert plan.discrepancy(doubled) == pytest.approx(1 / 2 ** 0.5)  # relative residuals 1 (twice the share) and 0
+
+
+def test_a_share_of_a_lower_bound_is_approximate():
+    points = calibrate._share_points(
+        calibrate.Target(series="s", metric="m", scale="share_of_last"), "t",
+        [Observation("s", "2010", 40.0, "more_than", "src", "a", "f", 2),
+         Observation("s", "2012", 50.0, "exact", "src", "", "f", 3),
+         Observation("s", "2011", 100.0, "more_than", "src", "", "f", 4)],
+        [10, 30, 20], lambda field: "f")
+    assert [(p.date, p.value, p.kind, p.anchor_step, p.note) for p in points] == [
+        ("2010", 0.8, "approximate", 30, "a (share of 50 on 2012)"),
+        ("2011", 2.0, "approximate", 30, "(share of 50 on 2012)")]
+
+
 def test_parameters_move_the_statistics():
     plan = plan_of()
     low = [plan.simulator.run({"rules.utility.tau": 0.05}, seed)["agreements_active@2015-06"] for seed in range(4)]
@@ -82,13 +111,16 @@ def test_the_distance_is_one_sided_for_more_than_and_tolerant_for_approximate():
 
 @pytest.mark.parametrize("args, names", [
     (["calibration.priors.rules.utility.tau.distribution=beta"], "calibration.priors.rules.utility.tau"),
-    (["calibration.targets[0].metric=members_of_iclei"], "calibration.targets[0]"),
+    (["calibration.targets.0.metric=members_of_iclei"], "override 'calibration.targets.0.metric=members_of_iclei': field 'calibration.targets[0].metric'"),
     (["calibration.steps=3"], "classroom_synthetic.csv, row 3"),
     (["calibration.observed=[scenarios/observed/nope.csv]"], "nope.csv"),
     (["+calibration.priors.rules.utility.nope={distribution: uniform, low: 0, high: 1}"], "rules.utility.nope"),
     (["calibration.priors.rules.utility.tau.high=0.01"], "calibration.priors.rules.utility.tau"),
-    (["calibration.targets[1].series=iclei"], "calibration.targets[1]"),
+    (["calibration.targets.1.series=iclei"], "override 'calibration.targets.1.series=iclei': field 'calibration.targets[1].series'"),
     (["calibration=nope"], "calibration=nope"),
+    (["+calibration.targets.0.scale=log"], "field 'calibration.targets[0].scale'"),
+    (["+calibration.targets.0.scale=share_of_last", "+calibration.targets.0.dates=[2015-04]"],
+     "override '+calibration.targets.0.scale=share_of_last': field 'calibration.targets[0].scale'"),
 ])
 def test_mistakes_end_with_one_line_and_exit_2(args, names, monkeypatch, capsys):
     argv = args if args[0].startswith("calibration=") else ["calibration=smoke", *args]
