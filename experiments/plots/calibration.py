@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.observed import decimal_year
-from experiments.plots.common import save
+from experiments.plots.common import save, year_axis
 
 MARKERS = {"exact": "o", "more_than": "^", "approximate": "D"}
 ROLE_COLOURS = {"fit": "tab:blue", "hold_out": "tab:orange"}
@@ -49,8 +49,7 @@ def plot_predictive(band: pd.DataFrame, points, start_year: int, path: Path, tit
             ax.errorbar([x], [p.value], yerr=error, marker=MARKERS[p.kind], color=ROLE_COLOURS[role], ls="none",
                         ms=7, capsize=3)
         ax.set_title(f"{name} ({'fitted' if role == 'fit' else 'held out'})\nvs {mine[0].metric}", fontsize=9)
-        ax.set_xlabel("year")
-        ax.grid(alpha=0.3)
+        year_axis(ax)
     for ax in axes.ravel()[len(series):]:
         ax.axis("off")
     handles = [plt.Line2D([], [], marker=m, ls="none", color="k", label=k.replace("_", " "))
