@@ -573,12 +573,13 @@ def what_is_computed(calibration: Calibration) -> dict:
 
 
 def check_folder(plan: Plan, out_dir: Path) -> None:
-    """A folder holding another calibration's database is refused (resume only the same config)."""
+    """A folder holding another calibration's database is refused (resume only the same config; its
+    description may change)."""
     spec = out_dir / "calibration.yaml"
     if (out_dir / DATABASE).exists() and spec.is_file():
         before = yaml.safe_load(spec.read_text())
         now = what_is_computed(plan.calibration)
-        changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+        changed = sorted(k for k in (set(before) | set(now)) - {"description"} if before.get(k) != now.get(k))
         if changed:
             raise SchemaError(str(out_dir), f"calibration.{changed[0]}", now.get(changed[0]),
                               f"the value of the calibration in this folder ({before.get(changed[0])!r}) "

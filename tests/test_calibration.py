@@ -193,6 +193,9 @@ def test_a_folder_of_another_calibration_is_refused(tmp_path):
                                                           "steps": 5}))
     with pytest.raises(calibrate.SchemaError, match="calibration.steps"):
         calibrate.check_folder(plan, out)
+    (out / "calibration.yaml").write_text(yaml.safe_dump({**calibrate.what_is_computed(plan.calibration),
+                                                          "description": "said otherwise"}))
+    calibrate.check_folder(plan, out)  # the same calibration, described again: resumed
 
 
 def test_network_growth_is_a_valid_calibration_file():
