@@ -485,6 +485,8 @@ def prior_distribution(calibration: Calibration):
 
 
 CORES_REFRESH_S = 1.0
+LOW_EFFECTIVE_SHARE = 0.25
+"""An effective sample size below this share of the particles is reported as few."""
 
 
 def progress_sampler(client, batch_size: int, show: bool):
@@ -640,7 +642,8 @@ def run_abc(plan: Plan, out_dir: Path) -> Outcome:
                    f"have taken about {overrun / 60:.0f} more")
         write_json({"status": "complete", "stopped": stopped,
                     "generations": int(history.max_t + 1), "simulations": int(history.total_nr_simulations),
-                    "epsilon": float(populations["epsilon"].iloc[-1])}, record)
+                    "epsilon": float(populations["epsilon"].iloc[-1]),
+                    "effective_sample_size": effective_sample_size(history, history.max_t)}, record)
     return _outcome(pyabc.History(url), before, started)
 
 
@@ -725,6 +728,15 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.nda
     return np.interp(q, cumulative, values)
 
 
+def effective_sample_size(history, t: int) -> float:
+    """Kish's effective sample size of generation ``t``'s importance weights, (Σw)² / Σw² (pyabc's):
+    how many equally weighted particles the posterior is worth."""
+    from pyabc.weighted_statistics import effective_sample_size as ess
+
+    _, weights = history.get_distribution(0, t)
+    return float(ess(np.asarray(weights, dtype=float)))
+
+
 def posterior_tables(plan: Plan, out_dir: Path) -> dict[str, pd.DataFrame]:
     """From the database: the final generation (posterior), its summary, the generations and the
     final generation's simulated target metrics (predictive)."""
@@ -753,9 +765,12 @@ def posterior_tables(plan: Plan, out_dir: Path) -> dict[str, pd.DataFrame]:
     } for k in keys])
     generations = history.get_all_populations()
     generations = generations[generations["t"] >= 0].rename(columns={"t": "generation"})
-    generations = generations.assign(acceptance_rate=generations["particles"] / generations["samples"])
+    generations = generations.assign(acceptance_rate=generations["particles"] / generations["samples"],
+                                     effective_sample_size=[effective_sample_size(history, int(g))
+                                                            for g in generations["generation"]])
     return {"posterior": posterior, "summary": summary, "predictive": pd.concat(predictive, ignore_index=True),
-            "generations": generations[["generation", "epsilon", "particles", "samples", "acceptance_rate"]]}
+            "generations": generations[["generation", "epsilon", "particles", "samples", "acceptance_rate",
+                                        "effective_sample_size"]]}
 
 
 def _prior_text(prior: Prior) -> str:
@@ -832,6 +847,10 @@ def main(cfg: DictConfig) -> None:
           f"stopped: {record['stopped']} ({outcome.wall_time_s:.1f} s)")
     for row in tables["summary"].itertuples():
         print(f"  {row.parameter}: median {row.median:.4g}, 90% interval [{row.q05:.4g}, {row.q95:.4g}]")
+    ess, particles = tables["generations"].iloc[-1][["effective_sample_size", "particles"]]
+    print(f"effective sample size of the posterior: {ess:.1f} of {particles:.0f} particles"
+          + (" (few: the intervals rest on few particles; more particles, or priors whose bounds the "
+             "posterior does not pile against)" if ess < LOW_EFFECTIVE_SHARE * particles else ""))
     print(f"outputs: {out_dir}")
     if out_dir.resolve() == (DEFAULT_DIR / name).resolve():
         print(f"the posterior median as a run: python -m experiments.run +calibrated={name}")

@@ -93,7 +93,10 @@ def report(plan: Plan, points: pd.DataFrame, targets: pd.DataFrame, record: dict
     lines = [f"# Validation of calibration `{calibration.name}`", "",
              calibration.description, "",
              f"Calibration: {record['generations']} generations, {record['simulations']} simulations, "
-             f"final epsilon {record['epsilon']:.4g} (stopped: {record['stopped']}). "
+             f"final epsilon {record['epsilon']:.4g}"
+             + (f", effective sample size {record['effective_sample_size']:.1f} of {calibration.population_size} "
+                f"particles" if "effective_sample_size" in record else "")
+             + f" (stopped: {record['stopped']}). "
              f"Validation: {calibration.replicates} runs of `{' '.join(calibration.base)}` over "
              f"{calibration.steps} months ({step_date(1, plan.start_year)} to "
              f"{step_date(calibration.steps, plan.start_year)}), each a posterior draw with its own seed.", "",

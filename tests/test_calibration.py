@@ -167,6 +167,10 @@ def test_smoke_calibration_validation_and_resume(tmp_path, threads_cluster):
     assert len(posterior) == 10 and posterior["weight"].sum() == pytest.approx(1.0)
     assert set(posterior.columns) >= {"rules.utility.tau", "rules.utility.proposal_cost", "distance"}
     assert (posterior["distance"] <= tables["generations"]["epsilon"].iloc[-1] + 1e-12).all()
+    ess = tables["generations"].set_index("generation")["effective_sample_size"]
+    w = posterior["weight"].to_numpy()
+    assert ess[0] == pytest.approx(10.0) and ess[1] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())  # Kish's
+    assert json.loads((out / calibrate.RECORD).read_text())["effective_sample_size"] == pytest.approx(ess[1])
     assert {p.name for p in (out / "plots").glob("*.png")} == {"marginals.png", "pairs.png", "predictive.png"}
     median = yaml.safe_load((out / "posterior_median.yaml").read_text())
     assert median["defaults"] == ["override /scenario: classroom"] and median["steps"] == 6
@@ -180,6 +184,7 @@ def test_smoke_calibration_validation_and_resume(tmp_path, threads_cluster):
     assert list(targets["role"]) == ["fit", "hold_out"]
     text = (out / "validation.md").read_text()
     assert "Held out (never in the distance): classroom_iclei_members" in text
+    assert f"effective sample size {ess[1]:.1f} of 10 particles" in text
     assert len(pd.read_csv(out / "validation.csv")) == len(plan.points)
     assert (out / "plots" / "validation.png").is_file()
 
