@@ -485,8 +485,6 @@ def prior_distribution(calibration: Calibration):
 
 
 CORES_REFRESH_S = 1.0
-LOW_EFFECTIVE_SHARE = 0.25
-"""An effective sample size below this share of the particles is reported as few."""
 
 
 def progress_sampler(client, batch_size: int, show: bool):
@@ -726,6 +724,10 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.nda
     values, weights = np.asarray(values, float)[order], np.asarray(weights, float)[order]
     cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
     return np.interp(q, cumulative, values)
+
+
+LOW_EFFECTIVE_SHARE = 0.25
+"""An effective sample size below this share of the particles is reported as few."""
 
 
 def effective_sample_size(history, t: int) -> float:
