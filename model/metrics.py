@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Callable
 import mesa
 import networkx as nx
 import numpy as np
-from scipy import sparse
 
 from model.scenario import DOMAINS
 
@@ -44,25 +43,17 @@ def clustering(model: DiplomacyModel) -> float:
     """Average clustering coefficient of the agreement graph (actors with at least one tie).
 
     The value of networkx's ``average_clustering`` on ``agreement_graph``
-    (tested equal), computed on a sparse adjacency matrix so that it stays
-    cheap at world scale: triangles through i are diag(A³)/2 and
-    c_i = 2·t_i / (k_i (k_i − 1)).
+    (tested equal): c_i = 2·t_i / (k_i (k_i − 1)) from each actor's distinct
+    partners k_i and triangles t_i, which the model keeps as ties come and go
+    (``DiplomacyModel._tie``), so that a month's value costs O(N) at world scale.
     """
-    ends = model.pair_edges.array()
-    if not len(ends):
+    k, t = model.actors.neighbours, model.actors.triangles
+    tied = k > 0
+    if not tied.any():
         return 0.0
-    nodes, flat = np.unique(ends, return_inverse=True)  # the actors with a tie, numbered 0..n-1
-    flat = flat.reshape(-1, 2)
-    n = len(nodes)
-    adjacency = sparse.csr_array((np.ones(2 * len(flat)), (np.r_[flat[:, 0], flat[:, 1]], np.r_[flat[:, 1], flat[:, 0]])),
-                                 shape=(n, n))
-    adjacency.sum_duplicates()
-    adjacency.data[:] = 1.0  # several agreements between the same pair are one tie
-    degree = np.diff(adjacency.indptr)
-    triangles = np.asarray((adjacency @ adjacency).multiply(adjacency).sum(axis=1)).ravel() / 2
-    possible = degree * (degree - 1) / 2
-    coefficient = np.divide(triangles, possible, out=np.zeros(n), where=possible > 0)
-    return float(coefficient.mean())
+    k, t = k[tied], t[tied]
+    possible = k * (k - 1) / 2
+    return float(np.divide(t, possible, out=np.zeros(len(k)), where=possible > 0).mean())
 
 
 def network_countries(model: DiplomacyModel, network) -> int:

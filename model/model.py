@@ -70,6 +70,8 @@ class ActorTable:
     standing: np.ndarray = field(init=False)   # visibility earned by agreements kept (experience rule)
     partnered: np.ndarray = field(init=False)  # pair agreements in force (the pairs' lookups skip actors without)
     trusted: np.ndarray = field(init=False)    # in a pair with trust (``PairTrust``)
+    neighbours: np.ndarray = field(init=False)  # distinct partners in the agreement graph
+    triangles: np.ndarray = field(init=False)   # triangles of the agreement graph through each actor
 
     def __post_init__(self) -> None:
         n = len(self.country)
@@ -79,6 +81,8 @@ class ActorTable:
         self.by_domain = np.zeros((n, len(DOMAINS)), dtype=np.int64)
         self.partnered = np.zeros(n, dtype=np.int64)
         self.trusted = np.zeros(n, dtype=bool)
+        self.neighbours = np.zeros(n, dtype=np.int64)
+        self.triangles = np.zeros(n, dtype=np.int64)
         lat, lon = np.radians(self.lat), np.radians(self.lon)
         self.unit_xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
         """Positions on the unit sphere, for chord-based great-circle distances."""
@@ -541,11 +545,28 @@ class DiplomacyModel(mesa.Model):
             self.pair_edges.add(ag.id, (i, j))
         else:
             self.pair_edges.remove(ag.id)
+        tied = j in self.partners[i]
         for a, b in ((i, j), (j, i)):
             self.actors.partnered[a] += sign
             self.partners[a][b] += sign
             if self.partners[a][b] <= 0:
                 del self.partners[a][b]
+        if tied != (j in self.partners[i]):
+            self._tie(i, j, sign)
+
+    def _tie(self, i: int, j: int, sign: int) -> None:
+        """The agreement graph gains (+1) or loses (−1) the edge i–j: the neighbours and triangles it moves.
+
+        Each common partner w of i and j closes one triangle i–j–w, counted at
+        i, j and w, so the clustering (``metrics.clustering``) reads two arrays
+        instead of recounting the triangles of the whole graph every month.
+        """
+        a = self.actors
+        common = self.partners[i].keys() & self.partners[j].keys()
+        a.neighbours[[i, j]] += sign
+        a.triangles[[i, j]] += sign * len(common)
+        if common:
+            a.triangles[list(common)] += sign
 
     def partners_of(self, i: int) -> np.ndarray:
         """Actors with at least one pair agreement in force with i."""

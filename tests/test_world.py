@@ -54,6 +54,21 @@ def test_clustering_equals_networkx(small_world):
     assert metrics.clustering(model) == pytest.approx(expected)
 
 
+def test_the_kept_triangles_equal_networkx_after_ties_end(small_world):
+    model = DiplomacyModel(small_world, build_rules({"oversight": {"name": "permissive", "scrutiny": 0.0}}, "t"),
+                           rng=3)
+    for _ in range(48):
+        model.step()
+    assert any(e.event in ("expired", "withdrawn") for e in model.ledger.events)  # ties have also ended
+    graph = metrics.agreement_graph(model)
+    nodes = list(graph)
+    assert sum(nx.triangles(graph).values()) > 0
+    assert model.actors.triangles[nodes].tolist() == [nx.triangles(graph)[v] for v in nodes]
+    assert model.actors.neighbours[nodes].tolist() == [graph.degree[v] for v in nodes]
+    assert model.actors.neighbours.sum() == 2 * graph.number_of_edges()
+    assert metrics.clustering(model) == pytest.approx(nx.average_clustering(graph))
+
+
 def test_distance_is_great_circle(small_world):
     model = DiplomacyModel(small_world, rng=1)
     a = model.actors
