@@ -256,18 +256,6 @@ class _Cells:
 
 
 @dataclass(frozen=True)
-class _Reach:
-    """The envelope's slots seen from one proposer cell (or one national's seat), for one (γ, d_min).
-
-    Slots are the fine cells of the near foreign coarse cells, then the far
-    foreign coarse cells, then a sentinel (bound +inf: always rejected).
-    """
-
-    rows: np.ndarray     # (S + 1,) the cell (row) of each slot
-    bound: np.ndarray    # (S + 1,) f(lower bound on the distance to the slot's members)
-
-
-@dataclass(frozen=True)
 class _Bounds:
     """Distance bounds of a model's cells for one (γ, d_min): the per-model part of the gravity table.
 
@@ -303,48 +291,75 @@ class _Bounds:
         """The position of each proposer's reach among those built, building the new ones.
 
         A proposer's reach is its cell's, or for a national government that
-        of its seat (a cell of radius 0)."""
+        of its seat (a cell of radius 0).  The new reaches of a call are built
+        together (``_reaches``), in the order their first proposers come."""
         slots, cell = self.slots, self.cells.cell_of[proposers]
         found = np.where(cell >= 0, slots["of_cell"][np.maximum(cell, 0)], slots["of_seat"][proposers])
         if (found >= 0).all():
             return found
-        rows, bound, start, size = [slots["rows"]], [slots["bound"]], [], []
-        end = len(slots["rows"])
-        for proposer, c in zip(proposers[found < 0].tolist(), cell[found < 0].tolist()):
-            table, key = (slots["of_cell"], c) if c >= 0 else (slots["of_seat"], proposer)
-            if table[key] >= 0:  # a cell met twice in this call
-                continue
-            reach = self._build(model, proposer, c)
-            table[key] = len(slots["start"]) + len(start)
-            start.append(end)
-            size.append(len(reach.rows) - 1)
-            end += len(reach.rows)
-            rows.append(reach.rows.astype(np.int64))
-            bound.append(reach.bound)
+        new = np.flatnonzero(found < 0)
+        _, first = np.unique(np.where(cell[new] >= 0, cell[new], -1 - proposers[new]), return_index=True)
+        builders = proposers[new[np.sort(first)]]
+        keys = self.cells.cell_of[builders]
+        built, end = len(slots["start"]), len(slots["rows"])
+        rows, bound, size = [slots["rows"]], [slots["bound"]], [slots["size"]]
+        for chunk in range(0, len(builders), _REACHES_AT_ONCE):
+            block = slice(chunk, chunk + _REACHES_AT_ONCE)
+            r, b, s = self._reaches(model, builders[block], keys[block])
+            rows.append(r)
+            bound.append(b)
+            size.append(s)
+        size = np.concatenate(size)
+        new_size = size[built:]
+        at = built + np.arange(len(builders))
+        slots["of_cell"][keys[keys >= 0]] = at[keys >= 0]
+        slots["of_seat"][builders[keys < 0]] = at[keys < 0]
+        slots["start"] = np.append(slots["start"], end + np.concatenate([[0], np.cumsum(new_size + 1)[:-1]]))
+        slots["size"] = size
         slots["rows"], slots["bound"] = np.concatenate(rows), np.concatenate(bound)
-        slots["start"], slots["size"] = np.append(slots["start"], start), np.append(slots["size"], size)
         return np.where(cell >= 0, slots["of_cell"][np.maximum(cell, 0)], slots["of_seat"][proposers])
 
-    def _build(self, model: DiplomacyModel, proposer: int, key: int) -> _Reach:
-        c, two_r = self.cells, 2.0 * self.cells.earth_radius_km
-        here, spread = (c.centre[key], c.radius[key]) if key >= 0 else (model.actors.unit_xyz[proposer], 0.0)
-        home = model.actors.country[proposer]
+    def _reaches(self, model: DiplomacyModel, proposers: np.ndarray,
+                 keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The reaches of cells ``keys`` (-1: the seat of national ``proposers[r]``), laid end to end.
 
-        def lower(rows):  # chord to the cells' centres, and f of the least great-circle distance to their members
-            centre, radius = c.centre[rows], c.radius[rows]
-            chord = np.sqrt(np.maximum(c.centre_sq[rows] - 2.0 * (centre @ here) + here @ here, 0.0))
-            return chord, self.f(two_r * np.arcsin(np.clip(0.5 * (chord - radius - spread), 0.0, 1.0)))
+        Each reach is its slots (the fine cells of its near foreign coarse
+        cells, then its far foreign coarse cells) and a sentinel (cell 0,
+        bound +inf: always rejected); returns every slot's cell and bound
+        f(L), and each reach's number of slots before its sentinel.
+        """
+        c, two_r, m = self.cells, 2.0 * self.cells.earth_radius_km, len(proposers)
+        seat, key = keys < 0, np.maximum(keys, 0)
+        here = np.where(seat[:, None], model.actors.unit_xyz[proposers], c.centre[key])
+        spread = np.where(seat, 0.0, c.radius[key])
+        here_sq = (here ** 2).sum(axis=1)
 
-        coarse = slice(0, c.coarse)
-        chord, far_bound = lower(coarse)
+        def bound_of(chord, rows, reach):  # f of the least great-circle distance from reach to the cells' members
+            return self.f(two_r * np.arcsin(np.clip(0.5 * (chord - c.radius[rows] - spread[reach]), 0.0, 1.0)))
+
+        chord = np.sqrt(np.maximum(c.centre_sq[None, :c.coarse] - 2.0 * here @ c.centre[:c.coarse].T
+                                   + here_sq[:, None], 0.0))
         q = _MIN_ACCEPTANCE ** (1.0 / self.gamma) if self.gamma > 0 else 0.0
-        foreign = c.country[coarse] != home
-        near = foreign & (chord < (c.radius[coarse] + spread) * ((1 + q) / (1 - q)))
-        first, count = c.children[:-1][near], np.diff(c.children)[near]
-        near_rows = np.arange(count.sum()) + np.repeat(first - np.cumsum(count) + count, count)
-        far = np.flatnonzero(foreign & ~near)
-        return _Reach(rows=np.concatenate([near_rows, far, [0]]),
-                      bound=np.concatenate([lower(near_rows)[1], far_bound[far], [np.inf]]))
+        foreign = c.country[None, :c.coarse] != model.actors.country[proposers][:, None]
+        near = foreign & (chord < (c.radius[None, :c.coarse] + spread[:, None]) * ((1 + q) / (1 - q)))
+        near_reach, near_cell = np.nonzero(near)
+        count = np.diff(c.children)[near_cell]
+        fine = np.arange(count.sum()) + np.repeat(c.children[:-1][near_cell] - np.cumsum(count) + count, count)
+        fine_reach = np.repeat(near_reach, count)
+        fine_chord = np.sqrt(np.maximum(c.centre_sq[fine] - 2.0 * np.einsum("sk,sk->s", c.centre[fine],
+                                                                              here[fine_reach])
+                                        + here_sq[fine_reach], 0.0))
+        far_reach, far_cell = np.nonzero(foreign & ~near)
+        n_near, n_far = np.bincount(fine_reach, minlength=m), np.bincount(far_reach, minlength=m)
+        size = n_near + n_far
+        offset = np.concatenate([[0], np.cumsum(size + 1)[:-1]]).astype(np.int64)
+        rows, bound = np.zeros(int((size + 1).sum()), dtype=np.int64), np.full(int((size + 1).sum()), np.inf)
+        at = offset[fine_reach] + np.arange(len(fine)) - np.repeat(np.cumsum(n_near) - n_near, n_near)
+        rows[at], bound[at] = fine, bound_of(fine_chord, fine, fine_reach)
+        at = (offset[far_reach] + n_near[far_reach] + np.arange(len(far_cell))
+              - np.repeat(np.cumsum(n_far) - n_far, n_far))
+        rows[at], bound[at] = far_cell, bound_of(chord[far_reach, far_cell], far_cell, far_reach)
+        return rows, bound, size
 
 
 @dataclass
@@ -416,6 +431,7 @@ _COMPACT = 1.0        # a proposer's coarse cell stands for it if its radius is 
 LEAF_DIVISOR = 16.0    # coarse cells hold at most √(N / LEAF_DIVISOR) subnationals, fine cells a quarter
 _MIN_ACCEPTANCE = 0.5  # a coarse cell whose acceptance could fall below this is replaced by its fine cells
 _ROUNDS = 4            # envelope batches before the exact fallback completes the list
+_REACHES_AT_ONCE = 256  # reaches built in one block (a block holds reaches × coarse cells)
 
 
 @PARTNER_RULES.register("gravity")
