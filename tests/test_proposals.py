@@ -9,7 +9,7 @@ import model.model as model_module
 import model.rules.renewal as renewal_module
 from conftest import city, make_model
 from model import DiplomacyModel, build_rules
-from model.proposals import Offers
+from model.proposals import Offers, value_offers
 from model.rules.renewal import side_utilities
 from model.rules.partner import GravityPartner, RandomPartner, _first_distinct, _foreign_unique
 from test_partner import DRAWS, exact_gravity, total_variation
@@ -46,6 +46,21 @@ def test_a_batched_month_decides_every_proposal_as_one_by_one(article, monkeypat
     assert sum(e[1] == "signed" for e in events(reference)) > 100
     assert events(batched) == events(reference)
     assert len(revalued) > 20  # proposals whose values moved during the month were valued again
+
+
+def test_deciding_one_row_in_scalars_equals_deciding_it_in_arrays(article):
+    model = DiplomacyModel(article, rng=4)
+    for _ in range(6):
+        model.step()
+    proposers = model.pool[model.stream("proposals").integers(0, len(model.pool), 300)]
+    offers = value_offers(model, proposers, model.rules.partner.choose_many(model, proposers),
+                          model.draw_domains(proposers))
+    rng = np.random.default_rng(0)  # some candidates and proposers near or at their ceilings
+    model.actors.signed_this_year[:] = np.floor(model.actors.capacity * rng.uniform(0, 1.2, len(model.actors.capacity)))
+    proposes, best, accepts = offers.decide(model, np.arange(len(proposers)))
+    rows = [offers.decide_row(model, r) for r in range(len(proposers))]
+    assert rows == list(zip(proposes.tolist(), best.tolist(), accepts.tolist()))
+    assert 0 < sum(p for p, _, _ in rows) < len(rows) and 0 < sum(a for _, _, a in rows) < len(rows)
 
 
 def settle_terms_one_by_one(model):
