@@ -561,12 +561,14 @@ class DiplomacyModel(mesa.Model):
         i, j and w, so the clustering (``metrics.clustering``) reads two arrays
         instead of recounting the triangles of the whole graph every month.
         """
-        a = self.actors
+        neighbours, triangles = self.actors.neighbours, self.actors.triangles
         common = self.partners[i].keys() & self.partners[j].keys()
-        a.neighbours[[i, j]] += sign
-        a.triangles[[i, j]] += sign * len(common)
-        if common:
-            a.triangles[list(common)] += sign
+        closed = sign * len(common)
+        for end in (i, j):  # element by element: cheaper so than as an index array
+            neighbours[end] += sign
+            triangles[end] += closed
+        for w in common:
+            triangles[w] += sign
 
     def partners_of(self, i: int) -> np.ndarray:
         """Actors with at least one pair agreement in force with i."""

@@ -270,12 +270,13 @@ class _Bounds:
     gamma: float
     d_min: float
     slots: dict = field(default_factory=dict)
-    """The reaches end to end: each slot's cell (``rows``) and bound (+inf at sentinels); each reach's
-    ``start`` and ``size`` (slots before its sentinel); the position of the reach of each cell
-    (``of_cell``) and of each national government's seat (``of_seat``), -1 until built."""
+    """The reaches end to end: each slot's cell (``rows``) and bound (+inf at sentinels), in the first
+    ``end`` entries of each buffer; each reach's ``start`` and ``size`` (slots before its sentinel);
+    the position of the reach of each cell (``of_cell``) and of each national government's seat
+    (``of_seat``), -1 until built."""
 
     def __post_init__(self) -> None:
-        self.slots.update(rows=np.empty(0, dtype=np.int64), bound=np.empty(0),
+        self.slots.update(rows=np.empty(0, dtype=np.int64), bound=np.empty(0), end=0,
                           start=np.empty(0, dtype=np.int64), size=np.empty(0, dtype=np.int64),
                           of_cell=np.full(len(self.cells.radius), -1, dtype=np.int64),
                           of_seat=np.full(len(self.cells.cell_of), -1, dtype=np.int64))
@@ -301,22 +302,23 @@ class _Bounds:
         _, first = np.unique(np.where(cell[new] >= 0, cell[new], -1 - proposers[new]), return_index=True)
         builders = proposers[new[np.sort(first)]]
         keys = self.cells.cell_of[builders]
-        built, end = len(slots["start"]), len(slots["rows"])
-        rows, bound, size = [slots["rows"]], [slots["bound"]], [slots["size"]]
-        for chunk in range(0, len(builders), _REACHES_AT_ONCE):
-            block = slice(chunk, chunk + _REACHES_AT_ONCE)
-            r, b, s = self._reaches(model, builders[block], keys[block])
-            rows.append(r)
-            bound.append(b)
-            size.append(s)
-        size = np.concatenate(size)
-        new_size = size[built:]
+        built, end = len(slots["start"]), slots["end"]
+        blocks = [self._reaches(model, builders[block], keys[block]) for block in
+                  (slice(chunk, chunk + _REACHES_AT_ONCE) for chunk in range(0, len(builders), _REACHES_AT_ONCE))]
+        new_size = np.concatenate([size for _, _, size in blocks])
+        added = int((new_size + 1).sum())
+        if end + added > len(slots["rows"]):  # doubled, not grown by each call's few new reaches
+            capacity = max(2 * len(slots["rows"]), end + added)
+            slots["rows"] = np.concatenate([slots["rows"][:end], np.zeros(capacity - end, dtype=np.int64)])
+            slots["bound"] = np.concatenate([slots["bound"][:end], np.full(capacity - end, np.inf)])
+        slots["rows"][end:end + added] = np.concatenate([rows for rows, _, _ in blocks])
+        slots["bound"][end:end + added] = np.concatenate([bound for _, bound, _ in blocks])
+        slots["end"] = end + added
         at = built + np.arange(len(builders))
         slots["of_cell"][keys[keys >= 0]] = at[keys >= 0]
         slots["of_seat"][builders[keys < 0]] = at[keys < 0]
         slots["start"] = np.append(slots["start"], end + np.concatenate([[0], np.cumsum(new_size + 1)[:-1]]))
-        slots["size"] = size
-        slots["rows"], slots["bound"] = np.concatenate(rows), np.concatenate(bound)
+        slots["size"] = np.append(slots["size"], new_size)
         return np.where(cell >= 0, slots["of_cell"][np.maximum(cell, 0)], slots["of_seat"][proposers])
 
     def _reaches(self, model: DiplomacyModel, proposers: np.ndarray,
