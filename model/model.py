@@ -446,17 +446,22 @@ class DiplomacyModel(mesa.Model):
         return make_offer(self, offers, 0, int(best[0]), bool(accepts[0]), kind) if proposes[0] else None
 
     def negotiate(self, parties: tuple[int, int], domain: int, kind: str,
-                  shocks: tuple[float, float] = (0.0, 0.0)) -> Agreement:
-        """Oversight of each subnational side by its own government's regime, then signing, contesting or dropping."""
+                  shocks: tuple[float, float] = (0.0, 0.0), approval: float | None = None) -> Agreement:
+        """Oversight of each subnational side by its own government's regime, then signing, contesting or dropping.
+
+        ``approval``: the probability that the proposer's (``parties[0]``)
+        government approves, when the proposer has already asked it
+        (``model.proposals``); None: the regime is asked now.
+        """
         ag = self.new_agreement(parties, domain, kind)
         step = self.month
         self.ledger.record(step, "proposed", ag, actor=parties[0])
         vetoed_by = []
-        for side, other in ((parties[0], parties[1]), (parties[1], parties[0])):
+        for side, other, known in ((parties[0], parties[1], approval), (parties[1], parties[0], None)):
             if not self.is_subnational(side):
                 continue
             government = self.government_of(side)
-            if government.oversight.approves(self, side, other, domain):
+            if government.oversight.approves(self, side, other, domain, known):
                 self.ledger.record(step, "approved", ag, actor=government.index, detail=self.by_index(side).actor_id)
             else:
                 vetoed_by.append(side)

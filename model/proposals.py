@@ -60,6 +60,7 @@ class Offers:
     gross: tuple            # the utility rule's parts of V that signing does not move, each (n, k)
     reachable: np.ndarray   # (n, k) a candidate (not padding; for a national, not hostile)
     chance: np.ndarray      # (n, k) the chance to sign, NaN in rows where no candidate was worth asking it
+    approval: np.ndarray    # (n, k) P(the proposer's own government approves), NaN where ``chance`` is
 
     def decide(self, model: DiplomacyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For proposals ``rows``, with today's room and scarcity: (proposes, best column, accepts)."""
@@ -107,7 +108,8 @@ class Offers:
         held = np.array([model.has_in_force(int(i), j, int(d)) for j in js.tolist()], dtype=bool)
         within = self.reachable[r] & ~held & (u_i > threshold)
         if within.any() and np.isnan(self.chance[r, 0]):
-            self.chance[r] = _chance_to_sign(model, self.proposers[r:r + 1], js[None, :], self.domains[r:r + 1])[0]
+            approval, chance = _chance_to_sign(model, self.proposers[r:r + 1], js[None, :], self.domains[r:r + 1])
+            self.approval[r], self.chance[r] = approval[0], chance[0]
         self.score[r] = np.where(within, u_i * self.chance[r], -np.inf)
         self.answer[r] = v_j + self.eta[r, :, 1]
 
@@ -140,11 +142,11 @@ def value_offers(model: DiplomacyModel, proposers: np.ndarray, candidates: np.nd
     threshold = utility.proposal_cost + utility.scarcity(model, proposers)
     within = valid & (u_i > threshold[:, None])
     score = np.full((n, k), -np.inf)
-    chance = np.full((n, k), np.nan)
+    chance, approval = np.full((n, k), np.nan), np.full((n, k), np.nan)
     rows = np.flatnonzero(within.any(axis=1))
-    chance[rows] = _chance_to_sign(model, proposers[rows], js.reshape(n, k)[rows], domains[rows])
+    approval[rows], chance[rows] = _chance_to_sign(model, proposers[rows], js.reshape(n, k)[rows], domains[rows])
     score[rows] = np.where(within[rows], u_i[rows] * chance[rows], -np.inf)
-    return Offers(proposers, candidates, domains, score, v_j + eta[:, :, 1], eta, gross, reachable, chance)
+    return Offers(proposers, candidates, domains, score, v_j + eta[:, :, 1], eta, gross, reachable, chance, approval)
 
 
 def make_offer(model: DiplomacyModel, offers: Offers, r: int, best: int, accepts: bool,
@@ -165,7 +167,9 @@ def make_offer(model: DiplomacyModel, offers: Offers, r: int, best: int, accepts
         ag.status = "declined"
         return ag
     eta_i, eta_j = offers.eta[r, best].tolist()
-    return model.negotiate((proposer, partner), domain, kind, shocks=(eta_i, eta_j))
+    approval = float(offers.approval[r, best])
+    return model.negotiate((proposer, partner), domain, kind, shocks=(eta_i, eta_j),
+                           approval=None if np.isnan(approval) else approval)
 
 
 def propose_month(model: DiplomacyModel, proposers: np.ndarray, candidates: np.ndarray, kind: str | None) -> None:
@@ -251,25 +255,26 @@ def _held(model: DiplomacyModel, i: np.ndarray, js: np.ndarray, domains: np.ndar
 
 
 def _chance_to_sign(model: DiplomacyModel, proposers: np.ndarray, candidates: np.ndarray,
-                    domains: np.ndarray) -> np.ndarray:
-    """Each proposer's anticipation of its own government: P(approved) + P(vetoed)·assertiveness.
+                    domains: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each proposer's anticipation of its own government: (P(approved), P(approved) + P(vetoed)·assertiveness).
 
     Friedrich's rule of anticipated reactions: a subnational expects its
     government's answer (its regime's closed-form approval probability,
     asked once per regime for the rows of all the governments under it:
     ``probabilities``) and its own readiness to sign anyway; a national
-    proposer answers to nobody (1).
+    proposer answers to nobody (1, 1).  The approval probability is the
+    one its government then decides with (``make_offer``).
     """
     a = model.actors
-    chance = np.ones(candidates.shape)
+    approval, chance = np.ones(candidates.shape), np.ones(candidates.shape)
     local = np.flatnonzero(proposers < len(model.subnationals))
     if not len(local):
-        return chance
+        return approval, chance
     regime_of = model.regime_of[a.country[proposers[local]]]
     for regime in np.unique(regime_of).tolist():
         rows = local[regime_of == regime]
         actors = proposers[rows]
         approve = model.regimes[regime].probabilities(model, actors, candidates[rows], domains[rows])
         assertive = a.assertiveness[actors][:, None]
-        chance[rows] = approve + (1.0 - approve) * assertive
-    return chance
+        approval[rows], chance[rows] = approve, approve + (1.0 - approve) * assertive
+    return approval, chance

@@ -199,7 +199,15 @@ def test_chance_to_sign_asked_per_regime_equals_asking_each_government(article):
             expected[r] = approve + (1 - approve) * model.actors.assertiveness[proposer]
     assert len({type(g.oversight) for g in model.nationals}) == 3
     assert len(np.unique(expected)) > 20
-    assert np.array_equal(_chance_to_sign(model, proposers, candidates, domains), expected)
+    approval, chance = _chance_to_sign(model, proposers, candidates, domains)
+    assert np.array_equal(chance, expected)
+    for r in range(0, 2000, 7):  # the approval a government then decides with is its one-partner probability
+        proposer, partner = int(proposers[r]), int(candidates[r, r % 6])
+        if model.is_subnational(proposer):
+            assert approval[r, r % 6] == model.government_of(proposer).oversight.probability(
+                model, proposer, partner, int(domains[r]))
+        else:
+            assert approval[r, r % 6] == 1.0
 def test_a_foreign_city_at_the_proposers_own_coordinates_is_drawn_at_the_minimum_distance():
     """Distance 0 (the cosine may round above 1): weighted at ``min_distance_km``, like any near city."""
     data = ring_world(12)

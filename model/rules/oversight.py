@@ -66,9 +66,11 @@ class _Oversight:
         chance = self.chance(model, stance[:, None], on_agenda[:, None], actors[:, None], partners)
         return np.where(reserved[:, None], 0.0, np.broadcast_to(chance, np.shape(partners)))
 
-    def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int) -> bool:
-        """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``."""
-        p = self.probability(model, actor, partner, domain)
+    def approves(self, model: DiplomacyModel, actor: int, partner: int, domain: int,
+                 probability: float | None = None) -> bool:
+        """Whether the government of subnational ``actor`` lets it sign with ``partner`` in ``domain``
+        (``probability``: P(approve), when it has already been asked)."""
+        p = self.probability(model, actor, partner, domain) if probability is None else probability
         return bool(p >= 1.0 or (p > 0.0 and model.stream("oversight").random() < p))
 
     def chance(self, model, stance, on_agenda, actor: int, partners: np.ndarray) -> np.ndarray | float:
