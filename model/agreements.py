@@ -64,12 +64,11 @@ class Ledger:
     def record(self, step: int, event: str, agreement: Agreement | None = None, *,
                actor: int | None = None, kind: str | None = None, domain: str = "",
                parties: tuple[int, ...] = (), detail: str = "") -> None:
-        if agreement is not None:
-            kind = kind or agreement.kind
-            domain = domain or agreement.domain
-            parties = parties or agreement.parties
-        self.events.append(LedgerEvent(step, event, agreement.id if agreement else None,
-                                       kind or "", domain, parties, actor, detail))
+        if agreement is None:
+            self.events.append(LedgerEvent(step, event, None, kind or "", domain, parties, actor, detail))
+        else:
+            self.events.append(LedgerEvent(step, event, agreement.id, kind or agreement.kind,
+                                           domain or agreement.domain, parties or agreement.parties, actor, detail))
         self.tally[event] += 1
 
     def start_step(self) -> None:

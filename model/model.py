@@ -619,10 +619,11 @@ class DiplomacyModel(mesa.Model):
             del self.live[ag.id]
         self.active_by_domain[ag.domain] += sign
         self.active_by_kind[ag.kind] += sign
-        if any(self.is_subnational(p) for p in ag.parties):
+        if min(ag.parties) < len(self.subnationals):  # a subnational party (they come first)
             self._active_with_subnational += sign
             if len(ag.parties) == 2 and ag.kind != "declaration":
-                c, d = self.actors.country[list(ag.parties)]
+                i, j = ag.parties
+                c, d = int(self.actors.country[i]), int(self.actors.country[j])
                 if c != d:
                     matrix = self.cross_border_contested if ag.status == "contested" else self.cross_border
                     matrix[c, d] += sign
