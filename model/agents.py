@@ -102,13 +102,23 @@ class NationalGovernment(Actor):
         self.capital = spec.capital
         self.oversight = oversight
         """Its own oversight regime (a rule of ``rules/oversight``)."""
+        self.country_row = model.country_index(spec.country)
         self.stance = spec.stance
-        """Current tolerance of paradiplomacy, in [0, 1] (moved by collective voice and events)."""
         self.base_stance = spec.stance
         """Its own disposition, to which collective voice adds (reset by a stance change)."""
         self.reserved = {DOMAINS.index(d) for d in spec.reserved_domains}
         self.agenda_domains = {DOMAINS.index(d) for d, w in spec.agenda.items() if w > 0}
         self.treaties_per_year = spec.treaties_per_year
+
+    @property
+    def stance(self) -> float:
+        """Current tolerance of paradiplomacy, in [0, 1] (moved by collective voice and events); kept in
+        the model's ``stances``, one per country, which the oversight regimes read for many rows at once."""
+        return float(self.model.stances[self.country_row])
+
+    @stance.setter
+    def stance(self, value: float) -> None:
+        self.model.stances[self.country_row] = value
 
     def propose(self) -> None:
         """Offer a treaty to foreign nations or a state relation to foreign subnationals."""

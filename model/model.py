@@ -212,6 +212,8 @@ class DiplomacyModel(mesa.Model):
         )
         self.pair_trust = PairTrust(self.actors.trusted)
         """Trust ∈ [0, 1] of each pair that has kept an agreement (experience rule)."""
+        self.stances = np.zeros(len(self.countries))
+        """(countries,): each national government's current stance (``NationalGovernment.stance``)."""
         self.subnationals = [SubnationalGovernment(self, x, i) for i, x in enumerate(subs)]
         self.nationals = [NationalGovernment(self, n, n_sub + k, government_oversight(n, self.rules.oversight))
                           for k, n in enumerate(nats)]

@@ -60,8 +60,7 @@ class _Oversight:
         """``probability`` for many rows at once: subnational ``actors[r]`` (its own government, under this
         regime) with each partner of row r of ``partners``, in ``domains[r]``."""
         country = model.actors.country[actors]
-        countries, which = np.unique(country, return_inverse=True)
-        stance = np.array([model.governments[c].stance for c in countries.tolist()])[which]
+        stance = model.stances[country]
         reserved, on_agenda = model.reserved_domains[country, domains], model.agenda_domains[country, domains]
         chance = self.chance(model, stance[:, None], on_agenda[:, None], actors[:, None], partners)
         return np.where(reserved[:, None], 0.0, np.broadcast_to(chance, np.shape(partners)))
