@@ -4,11 +4,12 @@ and the sweep's and the calibration's parallel throughput.
     python -m experiments.bench                  # sizes 3,400 and 34,000 cities, 24 steps, median of 3
     python -m experiments.bench repeats=1 steps=12 sweep_runs=4 calibration_population=4
 
-Models are timed in the same process and the same run (the machine is
-noisy; only ratios measured together mean anything): µs per actor-step of
-the world scenario at each size, its ratio to Boltzmann's at the same N,
-the scaling exponent b of time ∝ N^b between the two sizes, the peak
-resident memory of the process; the ``article`` scenario's stepping (as
+Each model is timed against Mesa's Boltzmann model at the same N, the two
+in processes of their own taking turns of 12 steps (``Turns``: the machine
+is noisy, and only ratios measured together mean anything): µs per
+actor-step of the world scenario at each size, its ratio to Boltzmann's at
+the same N, the scaling exponent b of time ∝ N^b between the two sizes,
+the peak resident memory of a timed model's process; the ``article`` scenario's stepping (as
 ``experiments.run`` builds it) against Boltzmann at the same N
 (``article_ratio_to_boltzmann``); and the same ``sweep_runs`` runs of the
 ``throughput`` experiment done by two plain processes at once and by the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import gc
 import logging
 import math
+import multiprocessing
 import os
 import platform
 import pickle
@@ -41,7 +43,7 @@ import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import PROJECT_ROOT, compose_checked, load_scenario, prepare, user_errors
+from experiments.config import PROJECT_ROOT, compose_checked, hydra_configs, load_scenario, prepare, user_errors
 from experiments.outputs import write_json
 from model import DiplomacyModel
 from model.scenario import city_table
@@ -67,34 +69,96 @@ def threshold_for(n_cities: int) -> int:
     return int(populations[min(n_cities, len(populations)) - 1])
 
 
-def time_steps(model, steps: int) -> float:
-    gc.collect()  # the garbage of models timed before is not this model's cost
-    started = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    return time.perf_counter() - started
+TURN_STEPS = 12
+"""Steps a model takes in each of its turns (``in_turns``): long enough that it works in a warm cache."""
 
 
-def world_run(min_population: int, steps: int, seed: int) -> tuple[int, float]:
-    """(subnational actors, seconds for ``steps`` steps) of one world run; building is not timed."""
+def _stepper(build, args: tuple, connection) -> None:
+    """A timed model in a process of its own: built, then stepped turn by turn as the parent asks."""
+    model, agents = build(*args)
+    connection.send(agents)
+    gc.collect()  # building's garbage is not the steps' cost
+    while (steps := connection.recv()) is not None:
+        started = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        connection.send(time.perf_counter() - started)
+    connection.send(peak_memory_mb())
+
+
+class Turns:
+    """Models timed in turns, each in a process of its own (started afresh: ``build`` and its arguments
+    are pickled).
+
+    The machine's load changes over a run (2 shared cores): models that
+    take turns of ``TURN_STEPS`` steps meet the same load, so their ratio is
+    a paired measurement, not two measurements minutes apart; and a model
+    alone in its process never pays for collecting another's objects.
+    """
+
+    def __init__(self) -> None:
+        self.connections, self.processes = [], []
+
+    def start(self, build, *args) -> int:
+        """Build a model in a new process (``build(*args)``: the model and its number of agents); that number."""
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_stepper, args=(build, args, child), daemon=True)
+        process.start()
+        self.connections.append(parent)
+        self.processes.append(process)
+        try:
+            return parent.recv()
+        except EOFError:
+            raise RuntimeError(f"building a timed model ({build.__name__}) failed: its error is above") from None
+
+    def run(self, steps: int) -> list[float]:
+        """Seconds each model takes for ``steps`` steps, in turns; then each process reports its peak
+        memory (``peaks``) and ends."""
+        seconds = [0.0] * len(self.connections)
+        for first in range(0, steps, TURN_STEPS):
+            for k, connection in enumerate(self.connections):
+                connection.send(min(TURN_STEPS, steps - first))
+                seconds[k] += connection.recv()
+        self.peaks = []
+        for connection, process in zip(self.connections, self.processes):
+            connection.send(None)
+            self.peaks.append(connection.recv())
+            process.join()
+        return seconds
+
+
+def world_model(min_population: int, seed: int) -> tuple[DiplomacyModel, int]:
+    """The world scenario's model of the cities above ``min_population``, and its number of cities."""
     model = DiplomacyModel(load_scenario(PROJECT_ROOT / "scenarios" / "world.yaml", min_population), rng=seed)
-    return len(model.subnationals), time_steps(model, steps)
+    return model, len(model.subnationals)
 
 
-def boltzmann_run(n: int, steps: int, seed: int) -> float:
+def boltzmann_model(n: int, seed: int):
+    """Mesa's Boltzmann wealth model with ``n`` agents on the smallest square grid that holds them, and n."""
     from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
     side = math.ceil(math.sqrt(n))
-    model = BoltzmannWealth(scenario=BoltzmannScenario(n=n, width=side, height=side, rng=seed))
-    return time_steps(model, steps)
+    return BoltzmannWealth(scenario=BoltzmannScenario(n=n, width=side, height=side, rng=seed)), n
 
 
-def article_run(steps: int, seed: int) -> tuple[int, float]:
-    """(actors, seconds for ``steps`` steps) of the ``article`` scenario as ``experiments.run`` builds it."""
+def article_model(seed: int) -> tuple[DiplomacyModel, int]:
+    """The ``article`` scenario's model as ``experiments.run`` builds it, and its governments and networks."""
     overrides = ["scenario=article", f"seed={seed}", "plots=false", "progress=false"]
-    setup = prepare(compose_checked(overrides), overrides)
+    with hydra_configs():
+        setup = prepare(compose_checked(overrides), overrides)
     model = DiplomacyModel(setup.scenario, setup.rules, rng=seed)
-    return len(model.subnationals) + len(model.nationals) + len(model.networks), time_steps(model, steps)
+    return model, len(model.subnationals) + len(model.nationals) + len(model.networks)
+
+
+def against_boltzmann(build, args: tuple, steps: int, seed: int) -> tuple[int, float, float, float]:
+    """(agents, seconds of the model ``build(*args)``, seconds of Boltzmann with as many agents, the
+    larger peak memory of the two processes in MB) for ``steps`` steps in turns; building is not timed."""
+    turns = Turns()
+    n = turns.start(build, *args)
+    turns.start(boltzmann_model, n, seed)
+    model_s, boltzmann_s = turns.run(steps)
+    return n, model_s, boltzmann_s, max(turns.peaks)
 
 
 _LANE = "import pickle, sys\nfrom experiments.sweep import run_task\nfor run in pickle.load(open(sys.argv[1], 'rb')):\n    run_task(run, sys.argv[2])\n"
@@ -143,7 +207,6 @@ def calibration_throughput(name: str, population: int, folder: Path) -> dict:
     its prior's draws done by two plain processes at once (``calibration_parallel_efficiency``: the
     plain processes' time per simulation over pyabc's; both include starting their processes)."""
     from experiments import calibrate
-    from experiments.config import hydra_configs
 
     overrides = [f"calibration={name}", f"calibration.population_size={population}",
                  "calibration.generations=1", "calibration.workers=2", "calibration.progress=false"]
@@ -180,19 +243,21 @@ def landscape_minimum_seconds(n: int = 20, k: int = 2, seed: int = 0) -> float:
 
 
 def peak_memory_mb() -> float:
-    """Peak resident set size of this process (Linux reports kB)."""
+    """Peak resident set size of the calling process (Linux reports kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(settings: BenchSettings, folder: Path) -> dict:
-    rows = []
+    rows, peaks = [], []
     for size in settings.sizes:
         threshold = threshold_for(size)
         world, boltzmann, n = [], [], 0
         for r in range(settings.repeats):
-            n, seconds = world_run(threshold, settings.steps, settings.seed + r)
-            world.append(seconds)
-            boltzmann.append(boltzmann_run(n, settings.steps, settings.seed + r))
+            n, world_s, boltzmann_s, peak = against_boltzmann(world_model, (threshold, settings.seed + r),
+                                                              settings.steps, settings.seed + r)
+            world.append(world_s)
+            boltzmann.append(boltzmann_s)
+            peaks.append(peak)
         per_world = statistics.median(world) / (n * settings.steps) * 1e6
         per_boltzmann = statistics.median(boltzmann) / (n * settings.steps) * 1e6
         rows.append({"cities": n, "min_population": threshold, "world_us_per_actor_step": per_world,
@@ -203,12 +268,14 @@ def measure(settings: BenchSettings, folder: Path) -> dict:
                 if large["cities"] != small["cities"] else float("nan"))
     article, boltzmann, n = [], [], 0
     for r in range(settings.repeats):
-        n, seconds = article_run(settings.article_steps, settings.seed + r)
-        article.append(seconds)
-        boltzmann.append(boltzmann_run(n, settings.article_steps, settings.seed + r))
+        n, article_s, boltzmann_s, peak = against_boltzmann(article_model, (settings.seed + r,),
+                                                            settings.article_steps, settings.seed + r)
+        article.append(article_s)
+        boltzmann.append(boltzmann_s)
+        peaks.append(peak)
     per_article = statistics.median(article) / (n * settings.article_steps) * 1e6
     per_boltzmann = statistics.median(boltzmann) / (n * settings.article_steps) * 1e6
-    memory = peak_memory_mb()  # before the sweep, whose runs live in other processes
+    memory = max(peaks)  # of the timed models' processes, before the sweep's
     sweep = sweep_throughput(settings.sweep_runs, settings.sweep_steps, Path(folder) / "sweep")
     calibration = calibration_throughput(settings.calibration, settings.calibration_population,
                                          Path(folder) / "calibration")

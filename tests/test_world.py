@@ -98,6 +98,33 @@ def test_weighted_sampling_of_every_item_is_a_weighted_ordering():
 
 
 @pytest.mark.slow
+class _Logged:
+    """A stand-in model whose steps append its name to a file shared by the timed processes."""
+
+    def __init__(self, name, path):
+        self.name, self.path = name, path
+
+    def step(self):
+        with open(self.path, "a") as log:
+            log.write(self.name)
+
+
+def _logged(name, path):
+    return _Logged(name, path), 7
+
+
+def test_timed_models_take_turns_of_twelve_steps_each_in_its_own_process(tmp_path):
+    from experiments.bench import Turns
+
+    log = tmp_path / "steps.txt"
+    turns = Turns()
+    assert turns.start(_logged, "a", log) == 7 and turns.start(_logged, "b", log) == 7
+    seconds = turns.run(30)
+    assert log.read_text() == "a" * 12 + "b" * 12 + "a" * 12 + "b" * 12 + "a" * 6 + "b" * 6
+    assert len(seconds) == 2 and min(seconds) > 0 and len(turns.peaks) == 2 and min(turns.peaks) > 0
+    assert all(not process.is_alive() for process in turns.processes)
+
+
 def test_bench_reports_its_keys(tmp_path):
     from experiments.bench import BenchSettings, measure
     from experiments.config import hydra_configs
