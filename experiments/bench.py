@@ -215,7 +215,8 @@ def calibration_throughput(name: str, population: int, folder: Path) -> dict:
     outcome = calibrate.run_abc(plan, folder / "abc")
     rng = np.random.default_rng(0)
     prior = calibrate.prior_distribution(plan.calibration)
-    draws = [(dict(prior.rvs()), int(rng.integers(2**31 - 1))) for _ in range(outcome.simulations)]
+    draws = [(plan.simulator.natural(prior.rvs()), int(rng.integers(2**31 - 1)))
+             for _ in range(outcome.simulations)]
     single = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
     lanes = []
     for k in range(2):

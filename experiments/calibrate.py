@@ -192,9 +192,19 @@ class Simulator:
     """Target metrics whose whole trajectory is also returned (``trajectory:METRIC``)."""
     shares: tuple[tuple[str, str, int], ...] = ()
     """(name, metric, step) of every metric taken as a share of its value at a step (``share_of_last``)."""
+    log_keys: frozenset[str] = frozenset()
+    """Keys with a ``log_uniform`` prior, which pyabc samples as ``log10(KEY)`` (``abc_name``)."""
 
     def __call__(self, parameters: dict) -> dict:
-        return self.run(dict(parameters), int(np.random.randint(0, 2**31 - 1)))  # pyabc seeds np.random per job
+        return self.run(self.natural(parameters), int(np.random.randint(0, 2**31 - 1)))  # pyabc seeds np.random per job
+
+    def natural(self, parameters) -> dict[str, float]:
+        """Parameter values as pyabc holds them (``log10(KEY)`` for log-uniform priors) by override key."""
+        values = {}
+        for name, value in dict(parameters).items():
+            key = name.removeprefix("log10(").removesuffix(")")
+            values[key] = 10.0 ** float(value) if key != name and key in self.log_keys else float(value)
+        return values
 
     def run(self, values: dict[str, float], seed: int) -> dict:
         cfg = OmegaConf.create(OmegaConf.to_container(_template(self.base, self.steps)))
@@ -301,8 +311,9 @@ def plan_calibration(cfg: DictConfig, overrides: list[str]) -> Plan:
     metrics = tuple(dict.fromkeys(p.metric for p in points))
     shares = tuple(dict.fromkeys((p.metric, p.base_metric, p.anchor_step) for p in points
                                  if p.anchor_step is not None))
+    log_keys = frozenset(k for k, prior in calibration.priors.items() if prior.distribution == "log_uniform")
     simulator = Simulator(tuple(calibration.base), calibration.steps, frozenset(integer_keys),
-                          tuple((p.key, p.metric, p.step) for p in points), metrics, shares)
+                          tuple((p.key, p.metric, p.step) for p in points), metrics, shares, log_keys)
     return Plan(calibration, source, setup.scenario.start_year, tuple(points), simulator,
                 Discrepancy(tuple(points), calibration.approximate_tolerance))
 
@@ -471,17 +482,31 @@ def synthetic_observed(base: list[str], steps: int, values: dict[str, float], se
 # ------------------------------------------------------------------ pyabc
 
 
+def abc_name(key: str, prior: Prior) -> str:
+    """A prior's parameter as pyabc samples it: its key, or ``log10(KEY)`` for a log-uniform prior.
+
+    On the log scale a log-uniform prior is uniform, and pyabc's Gaussian kernels perturb the
+    particles where they spread.  Sampled on its own scale, a log-uniform prior's density falls a
+    hundredfold across [0.01, 1] while the kernel proposes evenly, so the few particles drawn near
+    the low end took most of the importance weight (``network_growth``: an effective sample size of
+    2.3 of 30).  ``Simulator.natural`` turns the values back into the key's own.
+    """
+    return f"log10({key})" if prior.distribution == "log_uniform" else key
+
+
 def prior_distribution(calibration: Calibration):
+    """The priors as pyabc's ``Distribution`` over the parameters it samples (``abc_name``)."""
     import pyabc
 
     def variable(prior: Prior):
         if prior.distribution == "uniform":
             return pyabc.RV("uniform", prior.low, prior.high - prior.low)
         if prior.distribution == "log_uniform":
-            return pyabc.RV("loguniform", prior.low, prior.high)
+            low, high = np.log10(prior.low), np.log10(prior.high)
+            return pyabc.RV("uniform", low, high - low)
         return pyabc.RV("norm", prior.mean, prior.sd)
 
-    return pyabc.Distribution(**{key: variable(p) for key, p in calibration.priors.items()})
+    return pyabc.Distribution(**{abc_name(key, p): variable(p) for key, p in calibration.priors.items()})
 
 
 CORES_REFRESH_S = 1.0
@@ -750,8 +775,9 @@ def posterior_tables(plan: Plan, out_dir: Path) -> dict[str, pd.DataFrame]:
     keys = list(plan.calibration.priors)
     rows, predictive = [], []
     for i, particle in enumerate(population.particles):
+        values = plan.simulator.natural(particle.parameter)
         rows.append({"particle": i, "generation": t, "weight": particle.weight, "distance": particle.distance,
-                     **{k: plan.simulator.typed(k, particle.parameter[k]) for k in keys}})
+                     **{k: plan.simulator.typed(k, values[k]) for k in keys}})
         for metric in plan.simulator.metrics:
             trajectory = np.asarray(particle.sum_stat[f"trajectory:{metric}"], dtype=float)
             predictive.append(pd.DataFrame({"particle": i, "weight": particle.weight, "metric": metric,

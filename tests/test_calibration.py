@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyabc
 import pytest
@@ -57,6 +59,25 @@ def test_smoke_plan():
     assert {k: stats[k] for k in plan.observed} == plan.observed  # the synthetic file: these values, seed 7
     assert plan.discrepancy(stats) == 0.0
     assert len(stats["trajectory:agreements_active"]) == 7
+
+
+def test_a_log_uniform_prior_is_sampled_on_the_log_scale_and_given_back_on_its_own():
+    log_prior = calibrate.Prior("log_uniform", 0.05, 1.5)
+    plan = plan_of()
+    calibration = dataclasses.replace(plan.calibration, priors={**plan.calibration.priors, "rules.utility.tau": log_prior})
+    simulator = dataclasses.replace(plan.simulator, log_keys=frozenset({"rules.utility.tau"}))
+    prior = calibrate.prior_distribution(calibration)
+    assert set(prior) == {"log10(rules.utility.tau)", "rules.utility.proposal_cost"}
+    draws = [prior.rvs() for _ in range(4000)]
+    logged = np.array([d["log10(rules.utility.tau)"] for d in draws])
+    assert logged.min() >= np.log10(0.05) and logged.max() <= np.log10(1.5)
+    assert np.histogram(logged, bins=4)[0].min() > 850  # flat on the log scale
+    values = [simulator.natural(d) for d in draws]
+    tau = np.array([v["rules.utility.tau"] for v in values])
+    assert set(values[0]) == {"rules.utility.tau", "rules.utility.proposal_cost"}
+    assert tau.min() >= 0.05 and tau.max() <= 1.5
+    assert np.median(tau) == pytest.approx(np.sqrt(0.05 * 1.5), rel=0.1)  # log-uniform: the geometric midpoint
+    assert values[0]["rules.utility.proposal_cost"] == draws[0]["rules.utility.proposal_cost"]
 
 
 def test_a_series_by_its_shape_is_each_figure_as_a_share_of_the_last():
@@ -208,6 +229,11 @@ def test_network_growth_is_a_valid_calibration_file():
     calibration = calibrate.load(calibrate.Calibration, data, "network_growth")
     assert {t.role for t in calibration.targets} == {"fit", "hold_out"}
     assert [t.series for t in calibration.targets if t.role == "fit"] == ["iclei_members", "c40_members"]
+    overrides = ["calibration=network_growth"]
+    with hydra_configs():
+        plan = calibrate.plan_calibration(compose_checked(overrides, "calibrate"), overrides)
+    assert plan.simulator.log_keys == {"rules.networks.tau"}  # its log-uniform prior, sampled as log10
+    assert "log10(rules.networks.tau)" in calibrate.prior_distribution(plan.calibration)
 
 
 def test_the_next_generations_time_is_the_last_ones_times_the_growth_of_its_simulations():
