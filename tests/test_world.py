@@ -97,7 +97,6 @@ def test_weighted_sampling_of_every_item_is_a_weighted_ordering():
     np.testing.assert_allclose(np.bincount(orders[:, 0] - 10) / len(orders), weights / weights.sum(), atol=0.015)
 
 
-@pytest.mark.slow
 class _Logged:
     """A stand-in model whose steps append its name to a file shared by the timed processes."""
 
@@ -125,6 +124,7 @@ def test_timed_models_take_turns_of_twelve_steps_each_in_its_own_process(tmp_pat
     assert all(not process.is_alive() for process in turns.processes)
 
 
+@pytest.mark.slow
 def test_bench_reports_its_keys(tmp_path):
     from experiments.bench import BenchSettings, measure
     from experiments.config import hydra_configs
