@@ -70,7 +70,7 @@ def threshold_for(n_cities: int) -> int:
 
 
 TURN_STEPS = 12
-"""Steps a model takes in each of its turns (``in_turns``): long enough that it works in a warm cache."""
+"""Steps a model takes in each of its turns (``Turns``): long enough that it works in a warm cache."""
 
 
 def _stepper(build, args: tuple, connection) -> None:
@@ -98,6 +98,8 @@ class Turns:
 
     def __init__(self) -> None:
         self.connections, self.processes = [], []
+        self.peaks: list[float] = []
+        """Each process's peak resident memory in MB, once ``run`` has ended it."""
 
     def start(self, build, *args) -> int:
         """Build a model in a new process (``build(*args)``: the model and its number of agents); that number."""
@@ -120,7 +122,6 @@ class Turns:
             for k, connection in enumerate(self.connections):
                 connection.send(min(TURN_STEPS, steps - first))
                 seconds[k] += connection.recv()
-        self.peaks = []
         for connection, process in zip(self.connections, self.processes):
             connection.send(None)
             self.peaks.append(connection.recv())
