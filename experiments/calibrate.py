@@ -193,17 +193,16 @@ class Simulator:
     shares: tuple[tuple[str, str, int], ...] = ()
     """(name, metric, step) of every metric taken as a share of its value at a step (``share_of_last``)."""
     log_keys: frozenset[str] = frozenset()
-    """Keys with a ``log_uniform`` prior, which pyabc samples as ``log10(KEY)`` (``abc_name``)."""
+    """Keys with a ``log_uniform`` prior, which pyabc samples as ``log10(KEY)`` (``log_name``)."""
 
     def __call__(self, parameters: dict) -> dict:
         return self.run(self.natural(parameters), int(np.random.randint(0, 2**31 - 1)))  # pyabc seeds np.random per job
 
     def natural(self, parameters) -> dict[str, float]:
-        """Parameter values as pyabc holds them (``log10(KEY)`` for log-uniform priors) by override key."""
-        values = {}
-        for name, value in dict(parameters).items():
-            key = name.removeprefix("log10(").removesuffix(")")
-            values[key] = 10.0 ** float(value) if key != name and key in self.log_keys else float(value)
+        """Parameter values as pyabc holds them (``log_name(KEY)`` for log-uniform priors) by override key."""
+        values = {name: float(value) for name, value in dict(parameters).items()}
+        for key in self.log_keys:
+            values[key] = 10.0 ** values.pop(log_name(key))
         return values
 
     def run(self, values: dict[str, float], seed: int) -> dict:
@@ -491,7 +490,12 @@ def abc_name(key: str, prior: Prior) -> str:
     the low end took most of the importance weight (``network_growth``: an effective sample size of
     2.3 of 30).  ``Simulator.natural`` turns the values back into the key's own.
     """
-    return f"log10({key})" if prior.distribution == "log_uniform" else key
+    return log_name(key) if prior.distribution == "log_uniform" else key
+
+
+def log_name(key: str) -> str:
+    """The name pyabc knows a log-uniform prior's parameter by: ``log10(KEY)``."""
+    return f"log10({key})"
 
 
 def prior_distribution(calibration: Calibration):

@@ -129,7 +129,7 @@ class DiplomacyModel(mesa.Model):
         self.touched: set[int] = set()
         """Actors whose agreements in force or memberships changed since the last collection (metrics)."""
         self.pair_edges = EdgeList()
-        """The parties of every pair agreement in force (the agreement graph's edges, for ties and clustering)."""
+        """The parties of every pair agreement in force (the agreement graph's edges, for the ties)."""
         self.partner_table = None
         """The partner rule's sampling table for the current step (``rules.partner.prepare``)."""
         self._city_ties: Ties | None = None

@@ -212,20 +212,17 @@ def propose_month(model: DiplomacyModel, proposers: np.ndarray, candidates: np.n
         if moved and not model.has_room(proposer):
             continue
         d, b = domain_list[r], best_of[r]
-        if ((moved and _pair_or_stock_moved(proposer, lists[r], d, signed_in, pairs))
-                or (b in signed and (b, d) in signed_in)):  # its values moved: valued again, now
-            offers.revalue(model, r)
+        values_moved = ((moved and _pair_or_stock_moved(proposer, lists[r], d, signed_in, pairs))
+                        or (b in signed and (b, d) in signed_in))
+        if values_moved or (proposes[r] and b in signed and not model.has_room(b)):
+            if values_moved:  # valued again, now; else the best is at its ceiling: the next best
+                offers.revalue(model, r)
             proposes_now, best_now, accepts_now = offers.decide_row(model, r)
             if not proposes_now:
                 continue
             ag = make_offer(model, offers, r, best_now, accepts_now, kind)
         elif not proposes[r]:
             continue
-        elif b in signed and not model.has_room(b):  # the best is at its ceiling: the next best
-            proposes_now, best_now, accepts_now = offers.decide_row(model, r)
-            if not proposes_now:
-                continue
-            ag = make_offer(model, offers, r, best_now, accepts_now, kind)
         else:
             if moved and not top[r] > utility.proposal_cost + float(utility.scarcity(model, proposer)):
                 continue
